@@ -1,0 +1,10 @@
+// Aligned memory arenas: the backing store of the simulated HBM and DDR/CXL tiers.
+#pragma once
+
+#include <napi.h>
+
+namespace kvtier {
+
+Napi::Value CreateArena(const Napi::CallbackInfo& info);
+
+}  // namespace kvtier

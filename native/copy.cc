@@ -1,0 +1,259 @@
+// Batched copies: every op of a batch is validated before any byte moves, so a bad op never
+// leaves a half-done batch behind. Layout of `ops` (Float64Array, 5 numbers per op):
+//   [srcBufferIndex, srcOffset, dstBufferIndex, dstOffset, length]
+// Layout of checksum `ops` (3 numbers per op): [bufferIndex, offset, length].
+#include "copy.h"
+
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "checksum.h"
+#include "common.h"
+
+namespace kvtier {
+namespace {
+
+constexpr size_t kCopyOpWidth = 5;
+constexpr size_t kChecksumOpWidth = 3;
+
+struct CopyOp {
+  const uint8_t* src;
+  uint8_t* dst;
+  size_t length;
+};
+
+std::vector<ByteSpan> SpansOf(Napi::Env env, const Napi::Value& value) {
+  if (!value.IsArray()) ThrowType(env, "expected an array of ArrayBuffers/TypedArrays for `buffers`");
+  auto array = value.As<Napi::Array>();
+  std::vector<ByteSpan> spans(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    std::string name = "buffers[" + std::to_string(i) + "]";
+    spans[i] = SpanOf(env, array.Get(i), name.c_str());
+  }
+  return spans;
+}
+
+const ByteSpan& SpanAt(Napi::Env env, const std::vector<ByteSpan>& spans, double index, const char* name, size_t op) {
+  size_t i = SizeOf(env, index, name, op);
+  if (i >= spans.size()) {
+    ThrowRange(env, std::string("`") + name + "` of op " + std::to_string(op) + " is " + std::to_string(i) +
+                        " but only " + std::to_string(spans.size()) + " buffers were given");
+  }
+  return spans[i];
+}
+
+void CheckRange(Napi::Env env, const ByteSpan& span, size_t offset, size_t length, const char* side, size_t op) {
+  if (offset > span.length || length > span.length - offset) {
+    ThrowRange(env, std::string(side) + " range [" + std::to_string(offset) + ", " + std::to_string(offset + length) +
+                        ") of op " + std::to_string(op) + " is outside its buffer of " + std::to_string(span.length) +
+                        " bytes");
+  }
+}
+
+std::vector<CopyOp> ParseCopyOps(Napi::Env env, const std::vector<ByteSpan>& spans, const Napi::Float64Array& ops) {
+  if (ops.ElementLength() % kCopyOpWidth != 0) {
+    ThrowRange(env, "expected `ops` to hold 5 numbers per op (srcIndex, srcOffset, dstIndex, dstOffset, length), got " +
+                        std::to_string(ops.ElementLength()) + " numbers");
+  }
+  size_t count = ops.ElementLength() / kCopyOpWidth;
+  const double* raw = ops.Data();
+  std::vector<CopyOp> parsed(count);
+  for (size_t op = 0; op < count; ++op) {
+    const double* row = raw + op * kCopyOpWidth;
+    const ByteSpan& src = SpanAt(env, spans, row[0], "srcIndex", op);
+    size_t srcOffset = SizeOf(env, row[1], "srcOffset", op);
+    const ByteSpan& dst = SpanAt(env, spans, row[2], "dstIndex", op);
+    size_t dstOffset = SizeOf(env, row[3], "dstOffset", op);
+    size_t length = SizeOf(env, row[4], "length", op);
+    CheckRange(env, src, srcOffset, length, "source", op);
+    CheckRange(env, dst, dstOffset, length, "destination", op);
+    parsed[op] = CopyOp{src.data + srcOffset, dst.data + dstOffset, length};
+    if (Overlaps(parsed[op].src, length, parsed[op].dst, length)) {
+      ThrowRange(env, "source and destination of op " + std::to_string(op) + " overlap");
+    }
+  }
+  return parsed;
+}
+
+uint64_t* ChecksumOut(Napi::Env env, const Napi::Value& value, size_t count) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
+    ThrowType(env, "expected a BigUint64Array for `checksums`");
+  }
+  auto out = value.As<Napi::TypedArray>();
+  if (out.ElementLength() < count) {
+    ThrowRange(env, "`checksums` holds " + std::to_string(out.ElementLength()) + " entries but the batch has " +
+                        std::to_string(count) + " ops");
+  }
+  return reinterpret_cast<uint64_t*>(static_cast<uint8_t*>(out.ArrayBuffer().Data()) + out.ByteOffset());
+}
+
+void RunCopies(const std::vector<CopyOp>& ops, uint64_t* checksums) {
+  if (checksums == nullptr) {
+    for (const CopyOp& op : ops) std::memcpy(op.dst, op.src, op.length);
+  } else {
+    for (size_t i = 0; i < ops.size(); ++i) checksums[i] = CopyXxh64(ops[i].dst, ops[i].src, ops[i].length, 0);
+  }
+}
+
+// Runs a parsed batch on the libuv pool. It holds a reference to every buffer involved, so an
+// arena the caller drops mid-copy stays alive (and mapped) until the copy is done.
+class CopyWorker : public Napi::AsyncWorker {
+ public:
+  CopyWorker(Napi::Env env, std::vector<CopyOp> ops, uint64_t* checksums)
+      : Napi::AsyncWorker(env, "kvtier.copyBatchAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        ops_(std::move(ops)),
+        checksums_(checksums) {}
+
+  void Keep(const Napi::Value& value) { kept_.push_back(Napi::Persistent(value.As<Napi::Object>())); }
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { RunCopies(ops_, checksums_); }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<CopyOp> ops_;
+  uint64_t* checksums_;
+  std::vector<Napi::ObjectReference> kept_;
+};
+
+}  // namespace
+
+// copyBatch(buffers, ops[, checksums])
+Napi::Value CopyBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto spans = SpansOf(env, info[0]);
+  auto ops = ParseCopyOps(env, spans, Float64Arg(info, 1, "ops"));
+  uint64_t* checksums = info.Length() > 2 && !info[2].IsUndefined() ? ChecksumOut(env, info[2], ops.size()) : nullptr;
+  RunCopies(ops, checksums);
+  return env.Undefined();
+}
+
+// copyBatchAsync(buffers, ops[, checksums]) -> Promise<void>
+Napi::Value CopyBatchAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto spans = SpansOf(env, info[0]);
+  auto ops = ParseCopyOps(env, spans, Float64Arg(info, 1, "ops"));
+  bool withChecksums = info.Length() > 2 && !info[2].IsUndefined();
+  uint64_t* checksums = withChecksums ? ChecksumOut(env, info[2], ops.size()) : nullptr;
+  auto* worker = new CopyWorker(env, std::move(ops), checksums);
+  auto buffers = info[0].As<Napi::Array>();
+  for (uint32_t i = 0; i < buffers.Length(); ++i) worker->Keep(buffers.Get(i));
+  if (withChecksums) worker->Keep(info[2]);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// checksumBatch(buffers, ops, checksums): ops are [bufferIndex, offset, length] triples.
+Napi::Value ChecksumBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto spans = SpansOf(env, info[0]);
+  auto ops = Float64Arg(info, 1, "ops");
+  if (ops.ElementLength() % kChecksumOpWidth != 0) {
+    ThrowRange(env, "expected `ops` to hold 3 numbers per op (bufferIndex, offset, length), got " +
+                        std::to_string(ops.ElementLength()) + " numbers");
+  }
+  size_t count = ops.ElementLength() / kChecksumOpWidth;
+  uint64_t* out = ChecksumOut(env, info[2], count);
+  std::vector<ByteSpan> ranges(count);
+  for (size_t op = 0; op < count; ++op) {
+    const double* row = ops.Data() + op * kChecksumOpWidth;
+    const ByteSpan& span = SpanAt(env, spans, row[0], "bufferIndex", op);
+    size_t offset = SizeOf(env, row[1], "offset", op);
+    size_t length = SizeOf(env, row[2], "length", op);
+    CheckRange(env, span, offset, length, "checksum", op);
+    ranges[op] = ByteSpan{span.data + offset, length};
+  }
+  for (size_t op = 0; op < count; ++op) out[op] = Xxh64(ranges[op].data, ranges[op].length, 0);
+  return env.Undefined();
+}
+
+namespace {
+
+// Pages of `pageBytes` at `pageOffsets` inside `paged`, against one contiguous run in `block`.
+struct PagedCopy {
+  std::vector<uint8_t*> pages;
+  uint8_t* contiguous;
+  size_t pageBytes;
+};
+
+PagedCopy ParsePaged(const Napi::CallbackInfo& info, size_t pagedArg, size_t offsetsArg, size_t pageBytesArg,
+                     size_t blockArg, size_t blockOffsetArg) {
+  Napi::Env env = info.Env();
+  ByteSpan paged = SpanOf(env, info[pagedArg], "paged");
+  auto offsets = Float64Arg(info, offsetsArg, "pageOffsets");
+  size_t pageBytes = SizeArg(info, pageBytesArg, "pageBytes");
+  ByteSpan block = SpanOf(env, info[blockArg], "block");
+  size_t blockOffset = SizeArg(info, blockOffsetArg, "blockOffset");
+  size_t count = offsets.ElementLength();
+  if (blockOffset > block.length || (pageBytes != 0 && count > (block.length - blockOffset) / pageBytes)) {
+    ThrowRange(env, "`block` needs " + std::to_string(count) + " pages of " + std::to_string(pageBytes) +
+                        " bytes from offset " + std::to_string(blockOffset) + " but holds " +
+                        std::to_string(block.length) + " bytes");
+  }
+  PagedCopy copy{std::vector<uint8_t*>(count), block.data + blockOffset, pageBytes};
+  for (size_t page = 0; page < count; ++page) {
+    size_t offset = SizeOf(env, offsets.Data()[page], "pageOffsets", page);
+    CheckRange(env, paged, offset, pageBytes, "page", page);
+    copy.pages[page] = paged.data + offset;
+    if (Overlaps(copy.pages[page], pageBytes, copy.contiguous, count * pageBytes)) {
+      ThrowRange(env, "page " + std::to_string(page) + " overlaps the contiguous block");
+    }
+  }
+  return copy;
+}
+
+}  // namespace
+
+// gather(paged, pageOffsets, pageBytes, block, blockOffset): pages -> one contiguous block.
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  PagedCopy copy = ParsePaged(info, 0, 1, 2, 3, 4);
+  for (size_t page = 0; page < copy.pages.size(); ++page) {
+    std::memcpy(copy.contiguous + page * copy.pageBytes, copy.pages[page], copy.pageBytes);
+  }
+  return info.Env().Undefined();
+}
+
+// scatter(block, blockOffset, paged, pageOffsets, pageBytes): one contiguous block -> pages.
+Napi::Value Scatter(const Napi::CallbackInfo& info) {
+  PagedCopy copy = ParsePaged(info, 2, 3, 4, 0, 1);
+  for (size_t page = 0; page < copy.pages.size(); ++page) {
+    std::memcpy(copy.pages[page], copy.contiguous + page * copy.pageBytes, copy.pageBytes);
+  }
+  return info.Env().Undefined();
+}
+
+// memcpyBaseline(dst, src, blockBytes, blocks, rounds) -> nanoseconds spent in a plain memcpy
+// loop, timed in C so the baseline carries no JS call overhead at all.
+Napi::Value MemcpyBaseline(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ByteSpan dst = SpanOf(env, info[0], "dst");
+  ByteSpan src = SpanOf(env, info[1], "src");
+  size_t blockBytes = SizeArg(info, 2, "blockBytes");
+  size_t blocks = SizeArg(info, 3, "blocks");
+  size_t rounds = SizeArg(info, 4, "rounds");
+  if (blockBytes != 0 && (blocks > dst.length / blockBytes || blocks > src.length / blockBytes)) {
+    ThrowRange(env, "`dst` and `src` must each hold `blocks` × `blockBytes` bytes");
+  }
+  if (Overlaps(dst.data, blocks * blockBytes, src.data, blocks * blockBytes)) ThrowRange(env, "`dst` and `src` overlap");
+  auto start = std::chrono::steady_clock::now();
+  for (size_t round = 0; round < rounds; ++round) {
+    for (size_t block = 0; block < blocks; ++block) {
+      std::memcpy(dst.data + block * blockBytes, src.data + block * blockBytes, blockBytes);
+    }
+    // Keep the compiler from folding rounds together.
+    asm volatile("" : : "r"(dst.data) : "memory");
+  }
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  return Napi::Number::New(env, static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+}
+
+// noop(): prices a bare call across the native boundary.
+Napi::Value Noop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+
+}  // namespace kvtier

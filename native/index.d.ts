@@ -1,0 +1,33 @@
+/**
+ * The whole native surface of kvtier (native/*.cc, built by node-gyp from binding.gyp).
+ * Bytes only, no policy. Every function validates its arguments and throws TypeError or
+ * RangeError before moving a single byte; a batch is all-or-nothing with respect to validation.
+ *
+ * Layouts:
+ * - copy ops: Float64Array, 5 numbers per op: [srcIndex, srcOffset, dstIndex, dstOffset, length],
+ *   where the indices point into `buffers`. Source and destination of one op must not overlap.
+ * - checksum ops: Float64Array, 3 numbers per op: [bufferIndex, offset, length].
+ * - checksums are XXH64 with seed 0, one per op, written into a BigUint64Array.
+ */
+
+/** Anything that exposes raw bytes: ArrayBuffer, Buffer, any TypedArray or DataView. */
+export type ByteSource = ArrayBuffer | ArrayBufferView;
+
+export interface NativeAddon {
+  /** Zeroed memory of `byteLength` bytes aligned to `alignment` (power of two ≥ 64; page-aligned from 1 MiB). */
+  createArena(byteLength: number, alignment: number): ArrayBuffer;
+  /** Copies every op of the batch on the calling thread; with `checksums`, fuses an XXH64 of each copied block. */
+  copyBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums?: BigUint64Array): void;
+  /** The same batch on the libuv thread pool. Buffers stay referenced (alive) until the promise settles. */
+  copyBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, checksums?: BigUint64Array): Promise<void>;
+  /** XXH64 (seed 0) of each [bufferIndex, offset, length] range. */
+  checksumBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums: BigUint64Array): void;
+  /** Copies pages of `pageBytes` at `pageOffsets` in `paged`, in order, into one contiguous run of `block` from `blockOffset`. */
+  gather(paged: ByteSource, pageOffsets: Float64Array, pageBytes: number, block: ByteSource, blockOffset: number): void;
+  /** The inverse of gather: one contiguous run of `block` from `blockOffset` into pages of `paged`. */
+  scatter(block: ByteSource, blockOffset: number, paged: ByteSource, pageOffsets: Float64Array, pageBytes: number): void;
+  /** Baseline for benchmarks: nanoseconds spent by a plain C memcpy loop over `blocks` blocks, `rounds` times. */
+  memcpyBaseline(dst: ByteSource, src: ByteSource, blockBytes: number, blocks: number, rounds: number): number;
+  /** Does nothing: prices one crossing of the native boundary. */
+  noop(): void;
+}
