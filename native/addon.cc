@@ -9,6 +9,7 @@ namespace kvtier {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createArena", Napi::Function::New(env, CreateArena, "createArena"));
+  exports.Set("alignmentOf", Napi::Function::New(env, AlignmentOf, "alignmentOf"));
   exports.Set("copyBatch", Napi::Function::New(env, CopyBatch, "copyBatch"));
   exports.Set("copyBatchAsync", Napi::Function::New(env, CopyBatchAsync, "copyBatchAsync"));
   exports.Set("checksumBatch", Napi::Function::New(env, ChecksumBatch, "checksumBatch"));

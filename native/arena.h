@@ -6,5 +6,6 @@
 namespace kvtier {
 
 Napi::Value CreateArena(const Napi::CallbackInfo& info);
+Napi::Value AlignmentOf(const Napi::CallbackInfo& info);
 
 }  // namespace kvtier

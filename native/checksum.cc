@@ -2,7 +2,13 @@
 // so the fused path cannot drift from the plain checksum.
 #include "checksum.h"
 
+#include <cstdlib>
 #include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define KVTIER_VECTOR_LANES 1
+#endif
 
 namespace kvtier {
 namespace {
@@ -78,56 +84,109 @@ uint64_t Finish(uint64_t h, const uint8_t* p, size_t remaining) {
   return h;
 }
 
-}  // namespace
-
-uint64_t Xxh64(const uint8_t* data, size_t length, uint64_t seed) {
-  const uint8_t* p = data;
-  size_t remaining = length;
-  uint64_t h;
-  if (remaining >= 32) {
-    Lanes lanes(seed);
-    do {
-      lanes.v1 = Round(lanes.v1, Read64(p));
-      lanes.v2 = Round(lanes.v2, Read64(p + 8));
-      lanes.v3 = Round(lanes.v3, Read64(p + 16));
-      lanes.v4 = Round(lanes.v4, Read64(p + 24));
-      p += 32;
-      remaining -= 32;
-    } while (remaining >= 32);
-    h = lanes.Converge();
-  } else {
-    h = seed + kPrime5;
-  }
-  return Finish(h + length, p, remaining);
-}
-
-uint64_t CopyXxh64(uint8_t* dst, const uint8_t* src, size_t length, uint64_t seed) {
-  const uint8_t* p = src;
-  uint8_t* out = dst;
-  size_t remaining = length;
-  uint64_t h;
-  if (remaining >= 32) {
-    Lanes lanes(seed);
-    do {
-      uint64_t a = Read64(p), b = Read64(p + 8), c = Read64(p + 16), d = Read64(p + 24);
+// The 32-byte stripes, four independent lanes. kCopy also writes each stripe to `out`, so the
+// fused copy reads the source once. Returns the first byte after the last whole stripe.
+template <bool kCopy>
+const uint8_t* ScalarStripes(Lanes& lanes, const uint8_t* p, uint8_t* out, size_t stripes) {
+  for (size_t i = 0; i < stripes; ++i) {
+    uint64_t a = Read64(p), b = Read64(p + 8), c = Read64(p + 16), d = Read64(p + 24);
+    if (kCopy) {
       std::memcpy(out, &a, 8);
       std::memcpy(out + 8, &b, 8);
       std::memcpy(out + 16, &c, 8);
       std::memcpy(out + 24, &d, 8);
-      lanes.v1 = Round(lanes.v1, a);
-      lanes.v2 = Round(lanes.v2, b);
-      lanes.v3 = Round(lanes.v3, c);
-      lanes.v4 = Round(lanes.v4, d);
-      p += 32;
       out += 32;
-      remaining -= 32;
-    } while (remaining >= 32);
+    }
+    lanes.v1 = Round(lanes.v1, a);
+    lanes.v2 = Round(lanes.v2, b);
+    lanes.v3 = Round(lanes.v3, c);
+    lanes.v4 = Round(lanes.v4, d);
+    p += 32;
+  }
+  return p;
+}
+
+#ifdef KVTIER_VECTOR_LANES
+// The same rounds with the four lanes in one 256-bit register. The scalar loop needs eight
+// 64-bit multiplies per stripe and x86 cores issue one per cycle, which caps it near
+// 4 bytes/cycle; vpmullq does four at once, leaving only the lane dependency chain
+// (add, rotate, multiply). About 2× faster on AMD Zen 4, but slower on Intel, whose vpmullq
+// takes ~15 cycles: see UseVectorLanes.
+template <bool kCopy>
+__attribute__((target("avx512f,avx512dq,avx512vl"))) const uint8_t* VectorStripes(Lanes& lanes, const uint8_t* p,
+                                                                                  uint8_t* out, size_t stripes) {
+  __m256i acc = _mm256_set_epi64x(static_cast<long long>(lanes.v4), static_cast<long long>(lanes.v3),
+                                  static_cast<long long>(lanes.v2), static_cast<long long>(lanes.v1));
+  const __m256i prime1 = _mm256_set1_epi64x(static_cast<long long>(kPrime1));
+  const __m256i prime2 = _mm256_set1_epi64x(static_cast<long long>(kPrime2));
+  for (size_t i = 0; i < stripes; ++i) {
+    __m256i input = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    if (kCopy) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), input);
+      out += 32;
+    }
+    acc = _mm256_add_epi64(acc, _mm256_mullo_epi64(input, prime2));
+    acc = _mm256_mullo_epi64(_mm256_rol_epi64(acc, 31), prime1);
+    p += 32;
+  }
+  alignas(32) uint64_t v[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(v), acc);
+  lanes.v1 = v[0];
+  lanes.v2 = v[1];
+  lanes.v3 = v[2];
+  lanes.v4 = v[3];
+  return p;
+}
+
+// Decided once per process: AVX-512DQ/VL on an AMD core, unless KVTIER_SCALAR_XXH64=1 (which
+// lets the tests check the scalar path on machines that would otherwise take this one).
+bool UseVectorLanes() {
+  static const bool use = [] {
+    const char* force = std::getenv("KVTIER_SCALAR_XXH64");
+    if (force != nullptr && std::strcmp(force, "1") == 0) return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_is("amd") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  }();
+  return use;
+}
+#endif
+
+template <bool kCopy>
+const uint8_t* Stripes(Lanes& lanes, const uint8_t* p, uint8_t* out, size_t stripes) {
+#ifdef KVTIER_VECTOR_LANES
+  if (UseVectorLanes()) return VectorStripes<kCopy>(lanes, p, out, stripes);
+#endif
+  return ScalarStripes<kCopy>(lanes, p, out, stripes);
+}
+
+}  // namespace
+
+uint64_t Xxh64(const uint8_t* data, size_t length, uint64_t seed) {
+  const uint8_t* p = data;
+  uint64_t h;
+  if (length >= 32) {
+    Lanes lanes(seed);
+    p = Stripes<false>(lanes, p, nullptr, length / 32);
     h = lanes.Converge();
   } else {
     h = seed + kPrime5;
   }
-  std::memcpy(out, p, remaining);
-  return Finish(h + length, p, remaining);
+  return Finish(h + length, p, length % 32);
+}
+
+uint64_t CopyXxh64(uint8_t* dst, const uint8_t* src, size_t length, uint64_t seed) {
+  const uint8_t* p = src;
+  uint64_t h;
+  if (length >= 32) {
+    Lanes lanes(seed);
+    p = Stripes<true>(lanes, p, dst, length / 32);
+    h = lanes.Converge();
+  } else {
+    h = seed + kPrime5;
+  }
+  size_t tail = length % 32;
+  if (tail != 0) std::memcpy(dst + (length - tail), p, tail);  // src may be null when length is 0
+  return Finish(h + length, p, tail);
 }
 
 }  // namespace kvtier

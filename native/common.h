@@ -1,13 +1,16 @@
 // Argument helpers shared by the native sources: turning JS byte containers into raw spans,
-// and the one error shape ("expected X for `name`, got V") the TypeScript wrapper also uses.
+// and the one error shape ("expected X for `name`, got V") that src/native-reference.ts mirrors
+// word for word, so tests can compare the two implementations' messages exactly.
 #pragma once
 
 #include <napi.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
-#include <vector>
 
 namespace kvtier {
 
@@ -25,58 +28,132 @@ struct ByteSpan {
   throw Napi::RangeError::New(env, message);
 }
 
-inline bool IsByteContainer(const Napi::Value& value) {
-  return value.IsArrayBuffer() || value.IsTypedArray() || value.IsDataView();
+// A double exactly as JavaScript's String(number) renders it (shortest round-trip digits, the
+// same switch between plain and exponent notation), so native and reference messages agree.
+inline std::string FormatNumber(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (value == 0) return "0";
+  if (std::isinf(value)) return value < 0 ? "-Infinity" : "Infinity";
+  std::string sign = value < 0 ? "-" : "";
+  value = std::fabs(value);
+  char text[40];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof text, "%.*e", precision - 1, value);
+    if (std::strtod(text, nullptr) == value) break;
+  }
+  // text is "d[.ddd]e±x": split it into its significant digits and decimal exponent.
+  std::string digits;
+  const char* p = text;
+  for (; *p != 'e'; ++p) {
+    if (*p != '.') digits += *p;
+  }
+  int n = std::atoi(p + 1) + 1;  // position of the decimal point relative to the digits
+  int k = static_cast<int>(digits.size());
+  if (k <= n && n <= 21) return sign + digits + std::string(n - k, '0');
+  if (0 < n && n <= 21) return sign + digits.substr(0, n) + "." + digits.substr(n);
+  if (-6 < n && n <= 0) return sign + "0." + std::string(-n, '0') + digits;
+  std::string mantissa = k == 1 ? digits : digits.substr(0, 1) + "." + digits.substr(1);
+  int exponent = n - 1;
+  return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + std::to_string(std::abs(exponent));
 }
 
-inline ByteSpan SpanOf(Napi::Env env, const Napi::Value& value, const char* name) {
+inline const char* TypedArrayName(napi_typedarray_type type) {
+  switch (type) {
+    case napi_int8_array: return "Int8Array";
+    case napi_uint8_array: return "Uint8Array";
+    case napi_uint8_clamped_array: return "Uint8ClampedArray";
+    case napi_int16_array: return "Int16Array";
+    case napi_uint16_array: return "Uint16Array";
+    case napi_int32_array: return "Int32Array";
+    case napi_uint32_array: return "Uint32Array";
+    case napi_float32_array: return "Float32Array";
+    case napi_float64_array: return "Float64Array";
+    case napi_bigint64_array: return "BigInt64Array";
+    case napi_biguint64_array: return "BigUint64Array";
+    default: return "TypedArray";
+  }
+}
+
+// The "got V" part of a message. Never calls into user JS (no getters, no toString), so
+// describing a hostile object cannot throw something else than the error being built.
+inline std::string Describe(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return value.As<Napi::Boolean>().Value() ? "true" : "false";
+    case napi_number: return FormatNumber(value.As<Napi::Number>().DoubleValue());
+    case napi_string: return "a string";
+    case napi_symbol: return "a symbol";
+    case napi_bigint: return "a bigint";
+    case napi_function: return "a function";
+    default: break;
+  }
+  if (value.IsArrayBuffer()) {
+    return "an ArrayBuffer of " + std::to_string(value.As<Napi::ArrayBuffer>().ByteLength()) + " bytes";
+  }
+  if (value.IsTypedArray()) {
+    auto array = value.As<Napi::TypedArray>();
+    return std::string("a ") + TypedArrayName(array.TypedArrayType()) + " of " + std::to_string(array.ByteLength()) +
+           " bytes";
+  }
+  if (value.IsDataView()) return "a DataView of " + std::to_string(value.As<Napi::DataView>().ByteLength()) + " bytes";
+  if (value.IsArray()) return "an array of " + std::to_string(value.As<Napi::Array>().Length());
+  return "an object";
+}
+
+// A detached buffer reads as empty (null data, length 0): any non-empty range on it fails the
+// bounds check, and empty ranges never dereference the pointer.
+inline ByteSpan SpanOf(Napi::Env env, const Napi::Value& value, const std::string& name) {
   ByteSpan span;
+  void* data = nullptr;
   if (value.IsArrayBuffer()) {
     auto buffer = value.As<Napi::ArrayBuffer>();
     span.data = static_cast<uint8_t*>(buffer.Data());
     span.length = buffer.ByteLength();
   } else if (value.IsTypedArray()) {
-    auto array = value.As<Napi::TypedArray>();
-    auto buffer = array.ArrayBuffer();
-    span.data = static_cast<uint8_t*>(buffer.Data()) + array.ByteOffset();
-    span.length = array.ByteLength();
+    // napi_get_typedarray_info's data already points at the first element (byte offset applied).
+    napi_typedarray_type type;
+    size_t elements = 0;
+    if (napi_get_typedarray_info(env, value, &type, &elements, &data, nullptr, nullptr) != napi_ok) {
+      throw Napi::Error::New(env);
+    }
+    span.data = static_cast<uint8_t*>(data);
+    span.length = value.As<Napi::TypedArray>().ByteLength();
   } else if (value.IsDataView()) {
-    auto view = value.As<Napi::DataView>();
-    auto buffer = view.ArrayBuffer();
-    span.data = static_cast<uint8_t*>(buffer.Data()) + view.ByteOffset();
-    span.length = view.ByteLength();
+    size_t length = 0;
+    if (napi_get_dataview_info(env, value, &length, &data, nullptr, nullptr) != napi_ok) throw Napi::Error::New(env);
+    span.data = static_cast<uint8_t*>(data);
+    span.length = length;
   } else {
-    ThrowType(env, std::string("expected an ArrayBuffer, TypedArray or Buffer for `") + name + "`");
+    ThrowType(env, "expected an ArrayBuffer, TypedArray or DataView for `" + name + "`, got " + Describe(value));
   }
-  if (span.data == nullptr && span.length != 0) {
-    ThrowType(env, std::string("`") + name + "` is detached");
-  }
+  if (span.data == nullptr) span.length = 0;
   return span;
 }
 
-// A non-negative integer that fits a size_t exactly (JS numbers carry 53 bits).
-inline size_t SizeOf(Napi::Env env, double value, const char* name, size_t index) {
-  if (!(value >= 0) || value > 9007199254740991.0 || value != static_cast<double>(static_cast<uint64_t>(value))) {
-    ThrowRange(env, std::string("expected a non-negative integer for `") + name + "` of op " + std::to_string(index) +
-                        ", got " + std::to_string(value));
-  }
-  return static_cast<size_t>(value);
+// A non-negative integer that a JS number carries exactly (≤ Number.MAX_SAFE_INTEGER).
+inline bool IsSize(double value) {
+  return value >= 0 && value <= 9007199254740991.0 && value == std::floor(value);
+}
+
+// `label` names the argument in backticks plus any position, e.g. "`srcOffset` of op 3".
+[[noreturn]] inline void ThrowNotSize(Napi::Env env, const std::string& label, double value) {
+  ThrowRange(env, "expected a non-negative integer for " + label + ", got " + FormatNumber(value));
 }
 
 inline size_t SizeArg(const Napi::CallbackInfo& info, size_t position, const char* name) {
   Napi::Env env = info.Env();
-  if (!info[position].IsNumber()) ThrowType(env, std::string("expected a number for `") + name + "`");
-  double value = info[position].As<Napi::Number>().DoubleValue();
-  if (!(value >= 0) || value > 9007199254740991.0 || value != static_cast<double>(static_cast<uint64_t>(value))) {
-    ThrowRange(env, std::string("expected a non-negative integer for `") + name + "`, got " + std::to_string(value));
-  }
+  Napi::Value arg = info[position];
+  if (!arg.IsNumber()) ThrowType(env, std::string("expected a number for `") + name + "`, got " + Describe(arg));
+  double value = arg.As<Napi::Number>().DoubleValue();
+  if (!IsSize(value)) ThrowNotSize(env, std::string("`") + name + "`", value);
   return static_cast<size_t>(value);
 }
 
 inline Napi::Float64Array Float64Arg(const Napi::CallbackInfo& info, size_t position, const char* name) {
   Napi::Value value = info[position];
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    ThrowType(info.Env(), std::string("expected a Float64Array for `") + name + "`");
+    ThrowType(info.Env(), std::string("expected a Float64Array for `") + name + "`, got " + Describe(value));
   }
   return value.As<Napi::Float64Array>();
 }

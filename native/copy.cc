@@ -24,18 +24,24 @@ struct CopyOp {
 };
 
 std::vector<ByteSpan> SpansOf(Napi::Env env, const Napi::Value& value) {
-  if (!value.IsArray()) ThrowType(env, "expected an array of ArrayBuffers/TypedArrays for `buffers`");
+  if (!value.IsArray()) {
+    ThrowType(env, "expected an array of ArrayBuffers/TypedArrays for `buffers`, got " + Describe(value));
+  }
   auto array = value.As<Napi::Array>();
   std::vector<ByteSpan> spans(array.Length());
   for (uint32_t i = 0; i < array.Length(); ++i) {
-    std::string name = "buffers[" + std::to_string(i) + "]";
-    spans[i] = SpanOf(env, array.Get(i), name.c_str());
+    spans[i] = SpanOf(env, array.Get(i), "buffers[" + std::to_string(i) + "]");
   }
   return spans;
 }
 
+size_t SizeAt(Napi::Env env, double value, const char* name, size_t op) {
+  if (!IsSize(value)) ThrowNotSize(env, std::string("`") + name + "` of op " + std::to_string(op), value);
+  return static_cast<size_t>(value);
+}
+
 const ByteSpan& SpanAt(Napi::Env env, const std::vector<ByteSpan>& spans, double index, const char* name, size_t op) {
-  size_t i = SizeOf(env, index, name, op);
+  size_t i = SizeAt(env, index, name, op);
   if (i >= spans.size()) {
     ThrowRange(env, std::string("`") + name + "` of op " + std::to_string(op) + " is " + std::to_string(i) +
                         " but only " + std::to_string(spans.size()) + " buffers were given");
@@ -43,9 +49,10 @@ const ByteSpan& SpanAt(Napi::Env env, const std::vector<ByteSpan>& spans, double
   return spans[i];
 }
 
-void CheckRange(Napi::Env env, const ByteSpan& span, size_t offset, size_t length, const char* side, size_t op) {
+// `what` names the range for the message, e.g. "source range" or "range".
+void CheckRange(Napi::Env env, const ByteSpan& span, size_t offset, size_t length, const char* what, size_t op) {
   if (offset > span.length || length > span.length - offset) {
-    ThrowRange(env, std::string(side) + " range [" + std::to_string(offset) + ", " + std::to_string(offset + length) +
+    ThrowRange(env, std::string(what) + " [" + std::to_string(offset) + ", " + std::to_string(offset + length) +
                         ") of op " + std::to_string(op) + " is outside its buffer of " + std::to_string(span.length) +
                         " bytes");
   }
@@ -62,12 +69,12 @@ std::vector<CopyOp> ParseCopyOps(Napi::Env env, const std::vector<ByteSpan>& spa
   for (size_t op = 0; op < count; ++op) {
     const double* row = raw + op * kCopyOpWidth;
     const ByteSpan& src = SpanAt(env, spans, row[0], "srcIndex", op);
-    size_t srcOffset = SizeOf(env, row[1], "srcOffset", op);
+    size_t srcOffset = SizeAt(env, row[1], "srcOffset", op);
     const ByteSpan& dst = SpanAt(env, spans, row[2], "dstIndex", op);
-    size_t dstOffset = SizeOf(env, row[3], "dstOffset", op);
-    size_t length = SizeOf(env, row[4], "length", op);
-    CheckRange(env, src, srcOffset, length, "source", op);
-    CheckRange(env, dst, dstOffset, length, "destination", op);
+    size_t dstOffset = SizeAt(env, row[3], "dstOffset", op);
+    size_t length = SizeAt(env, row[4], "length", op);
+    CheckRange(env, src, srcOffset, length, "source range", op);
+    CheckRange(env, dst, dstOffset, length, "destination range", op);
     parsed[op] = CopyOp{src.data + srcOffset, dst.data + dstOffset, length};
     if (Overlaps(parsed[op].src, length, parsed[op].dst, length)) {
       ThrowRange(env, "source and destination of op " + std::to_string(op) + " overlap");
@@ -78,19 +85,22 @@ std::vector<CopyOp> ParseCopyOps(Napi::Env env, const std::vector<ByteSpan>& spa
 
 uint64_t* ChecksumOut(Napi::Env env, const Napi::Value& value, size_t count) {
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
-    ThrowType(env, "expected a BigUint64Array for `checksums`");
+    ThrowType(env, "expected a BigUint64Array for `checksums`, got " + Describe(value));
   }
-  auto out = value.As<Napi::TypedArray>();
+  auto out = value.As<Napi::BigUint64Array>();
   if (out.ElementLength() < count) {
     ThrowRange(env, "`checksums` holds " + std::to_string(out.ElementLength()) + " entries but the batch has " +
                         std::to_string(count) + " ops");
   }
-  return reinterpret_cast<uint64_t*>(static_cast<uint8_t*>(out.ArrayBuffer().Data()) + out.ByteOffset());
+  return out.Data();
 }
 
 void RunCopies(const std::vector<CopyOp>& ops, uint64_t* checksums) {
   if (checksums == nullptr) {
-    for (const CopyOp& op : ops) std::memcpy(op.dst, op.src, op.length);
+    // memcpy with a null pointer is undefined even for 0 bytes, and empty or detached buffers have one.
+    for (const CopyOp& op : ops) {
+      if (op.length != 0) std::memcpy(op.dst, op.src, op.length);
+    }
   } else {
     for (size_t i = 0; i < ops.size(); ++i) checksums[i] = CopyXxh64(ops[i].dst, ops[i].src, ops[i].length, 0);
   }
@@ -133,17 +143,26 @@ Napi::Value CopyBatch(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// copyBatchAsync(buffers, ops[, checksums]) -> Promise<void>
+// copyBatchAsync(buffers, ops[, checksums]) -> Promise<void>. Bad arguments reject the promise
+// (a function returning a promise should not also throw), still before any byte moves.
 Napi::Value CopyBatchAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto spans = SpansOf(env, info[0]);
-  auto ops = ParseCopyOps(env, spans, Float64Arg(info, 1, "ops"));
-  bool withChecksums = info.Length() > 2 && !info[2].IsUndefined();
-  uint64_t* checksums = withChecksums ? ChecksumOut(env, info[2], ops.size()) : nullptr;
-  auto* worker = new CopyWorker(env, std::move(ops), checksums);
-  auto buffers = info[0].As<Napi::Array>();
-  for (uint32_t i = 0; i < buffers.Length(); ++i) worker->Keep(buffers.Get(i));
-  if (withChecksums) worker->Keep(info[2]);
+  CopyWorker* worker = nullptr;
+  try {
+    auto spans = SpansOf(env, info[0]);
+    auto ops = ParseCopyOps(env, spans, Float64Arg(info, 1, "ops"));
+    bool withChecksums = info.Length() > 2 && !info[2].IsUndefined();
+    uint64_t* checksums = withChecksums ? ChecksumOut(env, info[2], ops.size()) : nullptr;
+    worker = new CopyWorker(env, std::move(ops), checksums);
+    auto buffers = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < buffers.Length(); ++i) worker->Keep(buffers.Get(i));
+    if (withChecksums) worker->Keep(info[2]);
+  } catch (const Napi::Error& error) {
+    delete worker;
+    auto rejected = Napi::Promise::Deferred::New(env);
+    rejected.Reject(error.Value());
+    return rejected.Promise();
+  }
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
@@ -164,9 +183,9 @@ Napi::Value ChecksumBatch(const Napi::CallbackInfo& info) {
   for (size_t op = 0; op < count; ++op) {
     const double* row = ops.Data() + op * kChecksumOpWidth;
     const ByteSpan& span = SpanAt(env, spans, row[0], "bufferIndex", op);
-    size_t offset = SizeOf(env, row[1], "offset", op);
-    size_t length = SizeOf(env, row[2], "length", op);
-    CheckRange(env, span, offset, length, "checksum", op);
+    size_t offset = SizeAt(env, row[1], "offset", op);
+    size_t length = SizeAt(env, row[2], "length", op);
+    CheckRange(env, span, offset, length, "range", op);
     ranges[op] = ByteSpan{span.data + offset, length};
   }
   for (size_t op = 0; op < count; ++op) out[op] = Xxh64(ranges[op].data, ranges[op].length, 0);
@@ -182,6 +201,8 @@ struct PagedCopy {
   size_t pageBytes;
 };
 
+// Arguments are read in a fixed order (paged, pageOffsets, pageBytes, block, blockOffset) for
+// both directions, so the first bad one reported does not depend on the direction.
 PagedCopy ParsePaged(const Napi::CallbackInfo& info, size_t pagedArg, size_t offsetsArg, size_t pageBytesArg,
                      size_t blockArg, size_t blockOffsetArg) {
   Napi::Env env = info.Env();
@@ -198,8 +219,14 @@ PagedCopy ParsePaged(const Napi::CallbackInfo& info, size_t pagedArg, size_t off
   }
   PagedCopy copy{std::vector<uint8_t*>(count), block.data + blockOffset, pageBytes};
   for (size_t page = 0; page < count; ++page) {
-    size_t offset = SizeOf(env, offsets.Data()[page], "pageOffsets", page);
-    CheckRange(env, paged, offset, pageBytes, "page", page);
+    double value = offsets.Data()[page];
+    if (!IsSize(value)) ThrowNotSize(env, "`pageOffsets[" + std::to_string(page) + "]`", value);
+    size_t offset = static_cast<size_t>(value);
+    if (offset > paged.length || pageBytes > paged.length - offset) {
+      ThrowRange(env, "page " + std::to_string(page) + " at [" + std::to_string(offset) + ", " +
+                          std::to_string(offset + pageBytes) + ") is outside `paged` of " +
+                          std::to_string(paged.length) + " bytes");
+    }
     copy.pages[page] = paged.data + offset;
     if (Overlaps(copy.pages[page], pageBytes, copy.contiguous, count * pageBytes)) {
       ThrowRange(env, "page " + std::to_string(page) + " overlaps the contiguous block");
@@ -213,6 +240,7 @@ PagedCopy ParsePaged(const Napi::CallbackInfo& info, size_t pagedArg, size_t off
 // gather(paged, pageOffsets, pageBytes, block, blockOffset): pages -> one contiguous block.
 Napi::Value Gather(const Napi::CallbackInfo& info) {
   PagedCopy copy = ParsePaged(info, 0, 1, 2, 3, 4);
+  if (copy.pageBytes == 0) return info.Env().Undefined();
   for (size_t page = 0; page < copy.pages.size(); ++page) {
     std::memcpy(copy.contiguous + page * copy.pageBytes, copy.pages[page], copy.pageBytes);
   }
@@ -222,6 +250,7 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
 // scatter(block, blockOffset, paged, pageOffsets, pageBytes): one contiguous block -> pages.
 Napi::Value Scatter(const Napi::CallbackInfo& info) {
   PagedCopy copy = ParsePaged(info, 2, 3, 4, 0, 1);
+  if (copy.pageBytes == 0) return info.Env().Undefined();
   for (size_t page = 0; page < copy.pages.size(); ++page) {
     std::memcpy(copy.pages[page], copy.contiguous + page * copy.pageBytes, copy.pageBytes);
   }
@@ -238,9 +267,12 @@ Napi::Value MemcpyBaseline(const Napi::CallbackInfo& info) {
   size_t blocks = SizeArg(info, 3, "blocks");
   size_t rounds = SizeArg(info, 4, "rounds");
   if (blockBytes != 0 && (blocks > dst.length / blockBytes || blocks > src.length / blockBytes)) {
-    ThrowRange(env, "`dst` and `src` must each hold `blocks` × `blockBytes` bytes");
+    ThrowRange(env, "`dst` (" + std::to_string(dst.length) + " bytes) and `src` (" + std::to_string(src.length) +
+                        " bytes) must each hold " + std::to_string(blocks) + " blocks of " +
+                        std::to_string(blockBytes) + " bytes");
   }
   if (Overlaps(dst.data, blocks * blockBytes, src.data, blocks * blockBytes)) ThrowRange(env, "`dst` and `src` overlap");
+  if (blocks * blockBytes == 0) rounds = 0;  // nothing to copy, and the spans may be null
   auto start = std::chrono::steady_clock::now();
   for (size_t round = 0; round < rounds; ++round) {
     for (size_t block = 0; block < blocks; ++block) {

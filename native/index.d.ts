@@ -1,13 +1,16 @@
 /**
  * The whole native surface of kvtier (native/*.cc, built by node-gyp from binding.gyp).
  * Bytes only, no policy. Every function validates its arguments and throws TypeError or
- * RangeError before moving a single byte; a batch is all-or-nothing with respect to validation.
+ * RangeError before moving a single byte (copyBatchAsync rejects instead of throwing); a batch is
+ * all-or-nothing with respect to validation. src/native-reference.ts implements the same surface
+ * in TypeScript, with the same error types and messages.
  *
  * Layouts:
  * - copy ops: Float64Array, 5 numbers per op: [srcIndex, srcOffset, dstIndex, dstOffset, length],
  *   where the indices point into `buffers`. Source and destination of one op must not overlap.
  * - checksum ops: Float64Array, 3 numbers per op: [bufferIndex, offset, length].
  * - checksums are XXH64 with seed 0, one per op, written into a BigUint64Array.
+ * - a detached buffer reads as empty: only zero-length ranges on it are valid.
  */
 
 /** Anything that exposes raw bytes: ArrayBuffer, Buffer, any TypedArray or DataView. */
@@ -18,7 +21,10 @@ export interface NativeAddon {
   createArena(byteLength: number, alignment: number): ArrayBuffer;
   /** Copies every op of the batch on the calling thread; with `checksums`, fuses an XXH64 of each copied block. */
   copyBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums?: BigUint64Array): void;
-  /** The same batch on the libuv thread pool. Buffers stay referenced (alive) until the promise settles. */
+  /**
+   * The same batch on the libuv thread pool. Buffers stay referenced (alive) until the promise
+   * settles. Bad arguments reject the promise (nothing is queued); it never throws.
+   */
   copyBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, checksums?: BigUint64Array): Promise<void>;
   /** XXH64 (seed 0) of each [bufferIndex, offset, length] range. */
   checksumBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums: BigUint64Array): void;
@@ -28,6 +34,11 @@ export interface NativeAddon {
   scatter(block: ByteSource, blockOffset: number, paged: ByteSource, pageOffsets: Float64Array, pageBytes: number): void;
   /** Baseline for benchmarks: nanoseconds spent by a plain C memcpy loop over `blocks` blocks, `rounds` times. */
   memcpyBaseline(dst: ByteSource, src: ByteSource, blockBytes: number, blocks: number, rounds: number): number;
+  /**
+   * The largest power of two dividing the address of the first byte of `bytes` (0 for an empty
+   * buffer without memory). Lets tests check arena alignment without exposing addresses.
+   */
+  alignmentOf(bytes: ByteSource): number;
   /** Does nothing: prices one crossing of the native boundary. */
   noop(): void;
 }

@@ -34,9 +34,12 @@ export interface EvictionPolicy {
   readonly size: number;
   /** Whether `id` is tracked. */
   has(id: number): boolean;
-  /** `id` entered the tier (it must not be tracked yet). */
+  /**
+   * `id` entered the tier. Throws ERR_INVALID_ARGUMENT when `id` is already tracked or is not a
+   * block id (an integer in [0, 2^31 − 2]).
+   */
   insert(id: number): void;
-  /** `id` was referenced while in the tier (a hit). */
+  /** `id` was referenced while in the tier (a hit). Throws ERR_INVALID_ARGUMENT when `id` is not tracked. */
   touch(id: number): void;
   /** `id` left the tier for another reason (promotion, deletion, corruption); a no-op if untracked. */
   remove(id: number): void;
@@ -45,6 +48,24 @@ export interface EvictionPolicy {
    * returns -1 when every tracked block is unevictable (or none is tracked).
    */
   evict(): number;
+  /**
+   * Optional: `id` was looked up and missed, and will be inserted once room is made. Call it
+   * before the evictions that make that room. Policies that learn from ghost entries (ARC,
+   * S3-FIFO) adapt here, in the order their papers prescribe (adapt, then evict, then insert);
+   * without the call they adapt at `insert`, one eviction late.
+   */
+  miss?(id: number): void;
+  /**
+   * Optional: drops one tracked, evictable block whose lifetime is over (TTL) even when the tier
+   * is not full, and returns it; -1 when none has expired. Call repeatedly to drain.
+   */
+  expire?(): number;
+  /**
+   * Optional, OPT only: the next use (`context.nextUse`) of the block `evict` would choose now,
+   * or -Infinity when no tracked block is evictable. Replay compares a missed block's next use
+   * against it to decide Belady's bypass before evicting anything.
+   */
+  peekFarthest?(): number;
 }
 
 /** Options common to every policy; policy-specific ones are documented on each factory. */

@@ -1,0 +1,125 @@
+/** The engine's configuration: what a user passes to `KvCache.open`, checked and resolved once. */
+import { ErrorCode, KvtierError, invalidArgument } from '../errors.js';
+import type { DeviceModel } from '../hardware/device.js';
+import { blockBytes as modelBlockBytes, resolveModel, type ModelGeometry } from '../model/geometry.js';
+import type { PolicyOptions } from '../policies/policy.js';
+import { capacityInBlocks, type Capacity } from './capacity.js';
+import type { PromotionPolicy, WritePolicy } from './control-plane.js';
+
+/** One tier, top (fastest) first. */
+export interface TierConfig {
+  /** Tier kind: "hbm", "ddr", "cxl" (memory arenas), "flash" (LMDB) or "disk" (files). */
+  name: string;
+  /** Capacity: bytes (4096, "64GiB") or blocks ("4000blocks"). */
+  capacity: Capacity;
+  /** Directory of a flash or disk tier (created if missing). */
+  dir?: string;
+  /** Eviction policy (see `policyNames()`). @default "lru" */
+  policy?: string;
+  policyOptions?: PolicyOptions;
+  /** Hardware preset name or custom device model that times this tier. @default the tier kind's preset */
+  device?: string | DeviceModel;
+  /** Flash/disk: "fast" skips fsync; "synced" makes every acknowledged write durable. @default "fast" */
+  durability?: 'fast' | 'synced';
+}
+
+/** Options of `KvCache.open`. */
+export interface EngineConfig {
+  /** Model preset name or explicit geometry: decides the bytes of a block. @default "llama-3.1-8b" */
+  model?: string | ModelGeometry;
+  /** Tokens per block. @default 512 */
+  blockTokens?: number;
+  /** Bytes per block, overriding the model's (e.g. scaled-down payloads). @default from model × blockTokens */
+  blockBytes?: number;
+  /** The tiers, top first (1 to 8). */
+  tiers: readonly TierConfig[];
+  /** @default "write-back" */
+  writePolicy?: WritePolicy;
+  /** @default "exclusive" */
+  promotion?: PromotionPolicy;
+  /** Namespace (tenant) of the handle `open` returns. @default "" */
+  namespace?: string;
+  /** Seed for randomised policies. @default 1 */
+  seed?: number;
+  /** Pins lapse after this many milliseconds unless released earlier (0 = never). @default 0 */
+  pinTtlMs?: number;
+  /** Where warnings go (checksum mismatches, leaked pins, failed moves). @default console.warn */
+  onWarning?: (message: string) => void;
+}
+
+/** A tier configuration with its capacity resolved to blocks. */
+export interface ResolvedTierConfig extends TierConfig {
+  capacityBlocks: number;
+}
+
+export interface ResolvedEngineConfig {
+  model: ModelGeometry;
+  blockTokens: number;
+  blockBytes: number;
+  tiers: ResolvedTierConfig[];
+  writePolicy: WritePolicy;
+  promotion: PromotionPolicy;
+  namespace: string;
+  seed: number;
+  pinTtlMs: number;
+  onWarning: (message: string) => void;
+}
+
+const DURABLE = new Set(['flash', 'disk']);
+const WRITE_POLICIES: readonly WritePolicy[] = ['write-back', 'write-through'];
+const PROMOTIONS: readonly PromotionPolicy[] = ['exclusive', 'inclusive'];
+
+/** Checks a configuration and fills in the defaults. */
+export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig {
+  if (config === null || typeof config !== 'object') throw invalidArgument('config', 'an object', config);
+  const model = resolveModel(config.model ?? 'llama-3.1-8b');
+  const blockTokens = config.blockTokens ?? 512;
+  const blockBytes = config.blockBytes ?? modelBlockBytes(model, blockTokens);
+  if (!Number.isSafeInteger(blockBytes) || blockBytes <= 0 || blockBytes > 2 ** 31) {
+    throw invalidArgument('blockBytes', 'a positive integer up to 2 GiB', blockBytes);
+  }
+  if (!Array.isArray(config.tiers) || config.tiers.length === 0) {
+    throw invalidArgument('tiers', 'a non-empty array of tier configurations', config.tiers);
+  }
+  const dirs = new Set<string>();
+  const tiers = config.tiers.map((tier, i): ResolvedTierConfig => {
+    if (tier === null || typeof tier !== 'object' || typeof tier.name !== 'string') {
+      throw invalidArgument(`tiers[${i}]`, 'a tier configuration with a `name`', tier);
+    }
+    const capacityBlocks = capacityInBlocks(tier.capacity, blockBytes, `tiers[${i}].capacity`);
+    if (capacityBlocks < 1) {
+      throw new KvtierError(
+        ErrorCode.CONFIG,
+        `tier ${i} (${tier.name}) holds no block: capacity ${JSON.stringify(tier.capacity)} is below one block of ${blockBytes} bytes`,
+      );
+    }
+    if (DURABLE.has(tier.name.toLowerCase())) {
+      if (typeof tier.dir !== 'string' || tier.dir === '') {
+        throw invalidArgument(`tiers[${i}].dir`, `a directory for the ${tier.name} tier`, tier.dir);
+      }
+      if (dirs.has(tier.dir)) throw new KvtierError(ErrorCode.CONFIG, `two tiers share the directory ${tier.dir}`);
+      dirs.add(tier.dir);
+    }
+    return { ...tier, capacityBlocks };
+  });
+  const writePolicy = config.writePolicy ?? 'write-back';
+  if (!WRITE_POLICIES.includes(writePolicy)) throw invalidArgument('writePolicy', WRITE_POLICIES.join(' or '), writePolicy);
+  const promotion = config.promotion ?? 'exclusive';
+  if (!PROMOTIONS.includes(promotion)) throw invalidArgument('promotion', PROMOTIONS.join(' or '), promotion);
+  const namespace = config.namespace ?? '';
+  if (typeof namespace !== 'string') throw invalidArgument('namespace', 'a string', namespace);
+  const pinTtlMs = config.pinTtlMs ?? 0;
+  if (!Number.isFinite(pinTtlMs) || pinTtlMs < 0) throw invalidArgument('pinTtlMs', 'a non-negative number', pinTtlMs);
+  return {
+    model,
+    blockTokens,
+    blockBytes,
+    tiers,
+    writePolicy,
+    promotion,
+    namespace,
+    seed: config.seed ?? 1,
+    pinTtlMs,
+    onWarning: config.onWarning ?? ((message) => console.warn(`kvtier: ${message}`)),
+  };
+}

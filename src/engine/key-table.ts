@@ -1,0 +1,147 @@
+/**
+ * The block index's key → id map: open addressing over typed arrays, so a million cached blocks
+ * cost tens of bytes each instead of a Map entry plus a 32-character string. A table key is the
+ * 128-bit block key plus the namespace index, so equal keys in two namespaces are two entries.
+ */
+import { ErrorCode, KvtierError } from '../errors.js';
+import { assertBlockKey } from './block-keys.js';
+import type { BlockKey } from '../tiers/tier.js';
+
+const WORDS = 5; // four 32-bit words of the key, then the namespace index
+const EMPTY = -1;
+const MAX_LOAD = 0.6;
+
+/** Dense ids for (block key, namespace) pairs, with id reuse after removal. */
+export class KeyTable {
+  private words = new Uint32Array(1024 * WORDS);
+  private slots = new Int32Array(2048).fill(EMPTY);
+  private freeIds: number[] = [];
+  private nextId = 0;
+  private live = 0;
+  private readonly probe = new Uint32Array(WORDS);
+
+  /** Number of live entries. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** One past the largest id handed out so far (ids are dense below it). */
+  get idLimit(): number {
+    return this.nextId;
+  }
+
+  /** The id of `key` in namespace `ns`, or -1. */
+  find(key: BlockKey, ns: number): number {
+    this.load(key, ns);
+    return this.slots[this.locate()]!;
+  }
+
+  /** The id of `key` in namespace `ns`, creating one if absent. */
+  intern(key: BlockKey, ns: number): number {
+    this.load(key, ns);
+    let slot = this.locate();
+    const found = this.slots[slot]!;
+    if (found !== EMPTY) return found;
+    if ((this.live + 1) / this.slots.length > MAX_LOAD) {
+      this.rehash(this.slots.length * 2);
+      slot = this.locate();
+    }
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
+    if ((id + 1) * WORDS > this.words.length) {
+      const grown = new Uint32Array(this.words.length * 2);
+      grown.set(this.words);
+      this.words = grown;
+    }
+    this.words.set(this.probe, id * WORDS);
+    this.slots[slot] = id;
+    this.live++;
+    return id;
+  }
+
+  /** Removes an id; it may be handed out again by `intern`. */
+  release(id: number): void {
+    this.probe.set(this.words.subarray(id * WORDS, id * WORDS + WORDS));
+    let hole = this.locate();
+    if (this.slots[hole] !== id) throw new KvtierError(ErrorCode.NOT_FOUND, `block id ${id} is not in the key table`);
+    // Backward-shift deletion keeps linear probing correct without tombstones.
+    const mask = this.slots.length - 1;
+    let next = (hole + 1) & mask;
+    while (this.slots[next] !== EMPTY) {
+      const home = this.homeOf(this.slots[next]!);
+      const distanceHole = (hole - home) & mask;
+      const distanceNext = (next - home) & mask;
+      if (distanceHole < distanceNext) {
+        this.slots[hole] = this.slots[next]!;
+        hole = next;
+      }
+      next = (next + 1) & mask;
+    }
+    this.slots[hole] = EMPTY;
+    this.freeIds.push(id);
+    this.live--;
+  }
+
+  /** The block key of an id. */
+  keyOf(id: number): BlockKey {
+    let hex = '';
+    for (let w = 0; w < 4; w++) hex += this.words[id * WORDS + w]!.toString(16).padStart(8, '0');
+    return hex;
+  }
+
+  /** The namespace index of an id. */
+  namespaceOf(id: number): number {
+    return this.words[id * WORDS + 4]!;
+  }
+
+  /** Heap bytes held by the table's arrays (for the index-memory benchmark). */
+  byteSize(): number {
+    return this.words.byteLength + this.slots.byteLength + this.freeIds.length * 8;
+  }
+
+  private load(key: BlockKey, ns: number): void {
+    assertBlockKey(key);
+    for (let w = 0; w < 4; w++) this.probe[w] = Number.parseInt(key.slice(w * 8, w * 8 + 8), 16);
+    this.probe[4] = ns;
+  }
+
+  private homeOf(id: number): number {
+    const base = id * WORDS;
+    return mix(this.words[base]!, this.words[base + 1]!, this.words[base + 4]!) & (this.slots.length - 1);
+  }
+
+  /** The slot holding the probe key, or the empty slot where it would go. */
+  private locate(): number {
+    const mask = this.slots.length - 1;
+    let slot = mix(this.probe[0]!, this.probe[1]!, this.probe[4]!) & mask;
+    for (;;) {
+      const id = this.slots[slot]!;
+      if (id === EMPTY || this.matches(id)) return slot;
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private matches(id: number): boolean {
+    const base = id * WORDS;
+    const w = this.words;
+    const p = this.probe;
+    return w[base] === p[0] && w[base + 1] === p[1] && w[base + 2] === p[2] && w[base + 3] === p[3] && w[base + 4] === p[4];
+  }
+
+  private rehash(size: number): void {
+    const old = this.slots;
+    this.slots = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    for (let i = 0; i < old.length; i++) {
+      const id = old[i]!;
+      if (id === EMPTY) continue;
+      let slot = this.homeOf(id);
+      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
+      this.slots[slot] = id;
+    }
+  }
+}
+
+/** Home-slot hash: the key words are already uniform (a SHA-256 prefix); the namespace is mixed in. */
+function mix(word0: number, word1: number, ns: number): number {
+  return Math.imul(word0 ^ Math.imul(ns, 0x9e3779b1), 0x85ebca6b) ^ word1;
+}

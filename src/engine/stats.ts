@@ -1,0 +1,124 @@
+/** The engine's `stats()` snapshot: per-tier and overall counters as plain typed objects. */
+import type { Tier } from '../tiers/tier.js';
+import type { ControlPlane } from './control-plane.js';
+import type { DataPlaneCounters } from './data-plane.js';
+import type { KeyTable } from './key-table.js';
+
+/** Counters the engine keeps outside the control and data planes. */
+export interface EngineCounters {
+  hits: Float64Array;
+  misses: Float64Array;
+  lookups: number;
+  lookupBlocks: number;
+  hitBlocks: number;
+  puts: number;
+  prefetch: PrefetchStats;
+  pins: { acquired: number; released: number; leaked: number; expired: number };
+  recovered: number;
+  recoveryDropped: number;
+  lostBlocks: number;
+}
+
+/** Prefetch outcomes, so skipped or wasted prefetches are never silent. */
+export interface PrefetchStats {
+  requested: number;
+  started: number;
+  alreadyInTop: number;
+  skipped: number;
+  /** Prefetched blocks evicted from the top tier before any acquire used them. */
+  revoked: number;
+  /** Prefetched blocks later acquired. */
+  used: number;
+}
+
+/** Counters of one tier. */
+export interface TierStats {
+  name: string;
+  kind: 'memory' | 'durable';
+  capacityBlocks: number;
+  usedBlocks: number;
+  /** Looked-up blocks found in this tier (and not in a higher one). */
+  hits: number;
+  /** Looked-up blocks that reached this tier and were not found in it. */
+  misses: number;
+  inserts: number;
+  promotionsIn: number;
+  promotionsOut: number;
+  demotionsIn: number;
+  demotionsOut: number;
+  evictions: number;
+  /** Blocks that left the cache from this tier. */
+  drops: number;
+  copiesIn: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Transfer time of this tier's reads and writes under its hardware model, seconds. */
+  modelledSec: number;
+  /** Measured wall-clock time in this tier's I/O, milliseconds. */
+  wallMs: number;
+  checksumErrors: number;
+  ioErrors: number;
+}
+
+/** What `KvCache.stats()` returns. */
+export interface EngineStats {
+  tiers: TierStats[];
+  lookups: number;
+  lookupBlocks: number;
+  hitBlocks: number;
+  blockHitRatio: number;
+  puts: number;
+  cachedBlocks: number;
+  prefetch: PrefetchStats;
+  pins: { acquired: number; released: number; leaked: number; expired: number };
+  /** Moves that failed (I/O or checksum); their blocks were dropped, never served. */
+  failedMoves: number;
+  lostBlocks: number;
+  recovered: number;
+  recoveryDropped: number;
+  /** Bytes held by the key index's arrays. */
+  indexBytes: number;
+}
+
+export function buildStats(
+  tiers: readonly Tier[],
+  control: ControlPlane,
+  data: DataPlaneCounters,
+  counters: EngineCounters,
+  table: KeyTable,
+): EngineStats {
+  const controlCounters = control.counterSnapshot();
+  return {
+    tiers: tiers.map((tier, i) => {
+      const io = tier.stats();
+      return {
+        name: tier.name,
+        kind: tier.kind,
+        capacityBlocks: control.capacity[i]!,
+        usedBlocks: control.used[i]!,
+        hits: counters.hits[i]!,
+        misses: counters.misses[i]!,
+        ...controlCounters[i]!,
+        bytesRead: data.bytesRead[i]!,
+        bytesWritten: data.bytesWritten[i]!,
+        modelledSec: data.modelledSec[i]!,
+        wallMs: io.wallMs,
+        checksumErrors: io.checksumErrors,
+        ioErrors: io.ioErrors,
+      };
+    }),
+    lookups: counters.lookups,
+    lookupBlocks: counters.lookupBlocks,
+    hitBlocks: counters.hitBlocks,
+    blockHitRatio: counters.lookupBlocks > 0 ? counters.hitBlocks / counters.lookupBlocks : 0,
+    puts: counters.puts,
+    cachedBlocks: table.size,
+    prefetch: { ...counters.prefetch },
+    pins: { ...counters.pins },
+    failedMoves: data.failedMoves,
+    lostBlocks: counters.lostBlocks,
+    recovered: counters.recovered,
+    recoveryDropped: counters.recoveryDropped,
+    indexBytes: table.byteSize(),
+  };
+}

@@ -1,0 +1,460 @@
+/**
+ * A byte-level scanner for one JSONL line holding a flat JSON object: the trace readers' hot path.
+ * It validates the whole line against the JSON grammar (RFC 8259), picks out the fields of a
+ * schema without allocating (numbers are parsed from bytes, the id array is written into a reused
+ * typed array), and skips any other field. Unlike JSON.parse it keeps integers beyond 2^53 exact
+ * (as digit strings for interning) and reports where the syntax broke.
+ *
+ * Deviations from JSON.parse, all on the side of rejecting: nesting deeper than 512 levels is an
+ * error, and a schema field given twice is reported (`count` > 1) rather than last-one-wins.
+ */
+import type { IdInterner } from './id-interner.js';
+
+/** How a schema field is read: a JSON number, a JSON string, or the array of block ids. */
+export type FieldKind = 'number' | 'string' | 'ids';
+
+/** One field the scanner picks out of the object. */
+export interface FieldSpec {
+  /** Name as spelled in the file. */
+  readonly name: string;
+  readonly kind: FieldKind;
+}
+
+/** How ids are stored by `scan`. */
+export interface IdOptions {
+  /** Renumber every id densely while scanning; null keeps numeric ids as they are. */
+  interner: IdInterner | null;
+  /** Also accept string ids and integer ids beyond 2^53 (requires `interner`). */
+  allowStringIds: boolean;
+}
+
+const MAX_DEPTH = 512;
+/** Up to this many significant digits a decimal mantissa is exact in a double. */
+const EXACT_DIGITS = 15;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+
+/** Thrown internally to unwind from a syntax error; never escapes `scan`. */
+const SYNTAX = new Error('json syntax');
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+function isHex(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** Scans lines against one schema; results of the last `scan` are in its public fields. */
+export class RecordScanner {
+  readonly fields: readonly FieldSpec[];
+  /** Occurrences of each field in the last line (saturates at 255). */
+  readonly count: Uint8Array;
+  /** Whether each field's (last) value had the JSON type its kind asks for. */
+  readonly typeOk: Uint8Array;
+  /** Value of each number field. */
+  readonly numbers: Float64Array;
+  /** Value of each string field. */
+  readonly strings: (string | undefined)[];
+  /** Byte span [valueStart, valueEnd) of each field's last value, to describe it in errors. */
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+  /** The ids of the id field (raw or dense), `idCount` of them. Reallocated when it grows. */
+  ids = new Float64Array(1024);
+  idCount = 0;
+  /** Index of the first element that is not a valid id, or -1; its byte span follows. */
+  badIdIndex = -1;
+  badIdStart = 0;
+  badIdEnd = 0;
+  /** Set when the line is valid JSON but not an object. */
+  notObject = false;
+  /** The syntax error of the last line ("at column N: …"), or null. */
+  syntaxError: string | null = null;
+
+  private readonly names: Uint8Array[];
+  private readonly interner: IdInterner | null;
+  private readonly allowStringIds: boolean;
+  private buf: Buffer = Buffer.alloc(0);
+  private lineStart = 0;
+  private end = 0;
+  private numValue = 0;
+  private numInteger = false;
+
+  constructor(fields: readonly FieldSpec[], idOptions: IdOptions) {
+    if (fields.filter((f) => f.kind === 'ids').length > 1) throw new Error('a schema has at most one ids field');
+    if (idOptions.allowStringIds && !idOptions.interner) throw new Error('string ids need an interner');
+    this.fields = fields;
+    this.names = fields.map((f) => Buffer.from(f.name, 'utf8'));
+    this.count = new Uint8Array(fields.length);
+    this.typeOk = new Uint8Array(fields.length);
+    this.numbers = new Float64Array(fields.length);
+    this.strings = new Array<string | undefined>(fields.length).fill(undefined);
+    this.valueStart = new Int32Array(fields.length);
+    this.valueEnd = new Int32Array(fields.length);
+    this.interner = idOptions.interner;
+    this.allowStringIds = idOptions.allowStringIds;
+  }
+
+  /**
+   * Scans bytes [start, end) of `buf` as one line. Returns false for a blank line (whitespace
+   * only). Otherwise check `syntaxError`, then `notObject`, then the per-field results.
+   */
+  scan(buf: Buffer, start: number, end: number): boolean {
+    this.buf = buf;
+    this.lineStart = start;
+    this.end = end;
+    this.count.fill(0);
+    this.idCount = 0;
+    this.badIdIndex = -1;
+    this.notObject = false;
+    this.syntaxError = null;
+    let pos = this.skipWs(start);
+    if (pos === end) return false;
+    try {
+      if (buf[pos] === OPEN_BRACE) {
+        pos = this.scanRecord(pos);
+      } else {
+        pos = this.skipValue(pos, 0);
+        this.notObject = true;
+      }
+      pos = this.skipWs(pos);
+      if (pos !== end) this.fail(pos, 'after the end of the JSON value');
+    } catch (error) {
+      if (error !== SYNTAX) throw error;
+    }
+    return true;
+  }
+
+  /** The JSON text of bytes [start, end) of the last line, decoded (for error messages; the span is valid JSON). */
+  decode(start: number, end: number): unknown {
+    return JSON.parse(this.buf.toString('utf8', start, end));
+  }
+
+  /** The whole last line as text. */
+  lineText(): string {
+    return this.buf.toString('utf8', this.lineStart, this.end);
+  }
+
+  private fail(pos: number, where?: string): never {
+    const column = pos - this.lineStart + 1;
+    let what: string;
+    if (pos >= this.end) what = 'unexpected end of line';
+    else {
+      const c = this.buf[pos]!;
+      what = c >= 0x20 && c < 0x7f ? `unexpected ${JSON.stringify(String.fromCharCode(c))}` : `unexpected byte 0x${c.toString(16).padStart(2, '0')}`;
+    }
+    this.syntaxError = `at column ${column}: ${what}${where ? ` ${where}` : ''}`;
+    throw SYNTAX;
+  }
+
+  private skipWs(pos: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    while (pos < end && isWhitespace(buf[pos]!)) pos++;
+    return pos;
+  }
+
+  private expect(pos: number, byte: number, where: string): number {
+    pos = this.skipWs(pos);
+    if (pos >= this.end || this.buf[pos] !== byte) this.fail(pos, where);
+    return pos + 1;
+  }
+
+  /** The top-level object: schema fields are read, other fields skipped. */
+  private scanRecord(pos: number): number {
+    const buf = this.buf;
+    pos = this.skipWs(pos + 1);
+    if (pos < this.end && buf[pos] === CLOSE_BRACE) return pos + 1;
+    for (;;) {
+      if (pos >= this.end || buf[pos] !== QUOTE) this.fail(pos, 'where a field name was expected');
+      const keyStart = pos;
+      const keyEnd = this.skipString(pos);
+      const field = this.fieldIndex(keyStart, keyEnd);
+      pos = this.expect(keyEnd, COLON, "where ':' was expected");
+      pos = this.skipWs(pos);
+      if (field < 0) pos = this.skipValue(pos, 1);
+      else pos = this.scanField(field, pos);
+      pos = this.skipWs(pos);
+      if (pos >= this.end) this.fail(pos, "where ',' or '}' was expected");
+      const c = buf[pos];
+      if (c === COMMA) pos = this.skipWs(pos + 1);
+      else if (c === CLOSE_BRACE) return pos + 1;
+      else this.fail(pos, "where ',' or '}' was expected");
+    }
+  }
+
+  /** Which schema field the key at [start, end) (quotes included) names, or -1. */
+  private fieldIndex(start: number, end: number): number {
+    const buf = this.buf;
+    const length = end - start - 2;
+    let escaped = false;
+    for (let i = start + 1; i < end - 1; i++) {
+      if (buf[i] === BACKSLASH) {
+        escaped = true;
+        break;
+      }
+    }
+    if (escaped) return this.fields.findIndex((f) => f.name === (this.decode(start, end) as string));
+    for (let f = 0; f < this.names.length; f++) {
+      const name = this.names[f]!;
+      if (name.length !== length) continue;
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (name[i] !== buf[start + 1 + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return f;
+    }
+    return -1;
+  }
+
+  private scanField(field: number, pos: number): number {
+    if (this.count[field]! < 255) this.count[field]!++;
+    this.valueStart[field] = pos;
+    const kind = this.fields[field]!.kind;
+    const c = this.buf[pos]!;
+    let end: number;
+    let ok = false;
+    if (kind === 'number' && (c === MINUS || (c >= ZERO && c <= NINE))) {
+      end = this.scanNumber(pos);
+      this.numbers[field] = this.numValue;
+      ok = true;
+    } else if (kind === 'string' && c === QUOTE) {
+      end = this.skipString(pos);
+      this.strings[field] = this.stringAt(pos, end);
+      ok = true;
+    } else if (kind === 'ids' && c === OPEN_BRACKET) {
+      end = this.scanIds(pos);
+      ok = true;
+    } else {
+      end = this.skipValue(pos, 1);
+    }
+    this.typeOk[field] = ok ? 1 : 0;
+    this.valueEnd[field] = end;
+    return end;
+  }
+
+  /** The id array: the hot loop of trace parsing. */
+  private scanIds(pos: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    const interner = this.interner;
+    pos = this.skipWs(pos + 1);
+    if (pos < end && buf[pos] === CLOSE_BRACKET) return pos + 1;
+    let n = 0;
+    for (;;) {
+      if (n === this.ids.length) this.growIds();
+      let c = pos < end ? buf[pos]! : -1;
+      let p = pos + 1;
+      let value = c - ZERO;
+      let fast = false;
+      if (c > ZERO && c <= NINE) {
+        // An unsigned integer of at most 15 digits needs neither Number() nor a safety check.
+        while (p < end && (c = buf[p]!) >= ZERO && c <= NINE) {
+          value = value * 10 + (c - ZERO);
+          p++;
+        }
+        fast = p - pos <= EXACT_DIGITS && !(p < end && (c === DOT || c === LOWER_E || c === UPPER_E));
+      } else if (c === ZERO) {
+        fast = !(p < end && ((c = buf[p]!) === DOT || c === LOWER_E || c === UPPER_E || (c >= ZERO && c <= NINE)));
+      }
+      if (fast) {
+        this.ids[n] = interner ? interner.number(value) : value;
+        pos = p;
+      } else {
+        pos = this.scanIdSlow(pos, n);
+      }
+      n++;
+      pos = this.skipWs(pos);
+      if (pos >= end) this.fail(pos, "where ',' or ']' was expected");
+      c = buf[pos]!;
+      if (c === COMMA) pos = this.skipWs(pos + 1);
+      else if (c === CLOSE_BRACKET) break;
+      else this.fail(pos, "where ',' or ']' was expected");
+    }
+    this.idCount = n;
+    return pos + 1;
+  }
+
+  /** Any id element other than a short unsigned integer: signed, fractional, huge, string or wrong type. */
+  private scanIdSlow(pos: number, index: number): number {
+    const c = pos < this.end ? this.buf[pos]! : -1;
+    let end: number;
+    let id = -1;
+    if (c === MINUS || (c >= ZERO && c <= NINE)) {
+      end = this.scanNumber(pos);
+      const value = this.numValue;
+      if (Number.isSafeInteger(value) && value >= 0) {
+        id = this.interner ? this.interner.number(value + 0) : value + 0;
+      } else if (this.allowStringIds && this.numInteger && c !== MINUS) {
+        id = this.interner!.string(this.buf.toString('latin1', pos, end));
+      }
+    } else if (c === QUOTE) {
+      end = this.skipString(pos);
+      if (this.allowStringIds) id = this.interner!.string(this.stringAt(pos, end));
+    } else {
+      end = this.skipValue(pos, 2);
+    }
+    if (id < 0 && this.badIdIndex < 0) {
+      this.badIdIndex = index;
+      this.badIdStart = pos;
+      this.badIdEnd = end;
+    }
+    this.ids[index] = id;
+    return end;
+  }
+
+  private growIds(): void {
+    const bigger = new Float64Array(this.ids.length * 2);
+    bigger.set(this.ids);
+    this.ids = bigger;
+  }
+
+  /** A JSON number at `pos`; its value lands in `numValue`, whether it had neither fraction nor exponent in `numInteger`. */
+  private scanNumber(pos: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    const start = pos;
+    const negative = buf[pos] === MINUS;
+    if (negative) pos++;
+    let c = pos < end ? buf[pos]! : -1;
+    let mantissa = 0;
+    let digits = 0;
+    if (c === ZERO) {
+      pos++;
+      digits = 1;
+    } else if (c > ZERO && c <= NINE) {
+      while (pos < end && (c = buf[pos]!) >= ZERO && c <= NINE) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        pos++;
+      }
+    } else {
+      this.fail(pos, 'in a number');
+    }
+    let fractionDigits = 0;
+    let exponent = false;
+    if (pos < end && buf[pos] === DOT) {
+      pos++;
+      while (pos < end && (c = buf[pos]!) >= ZERO && c <= NINE) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        fractionDigits++;
+        pos++;
+      }
+      if (fractionDigits === 0) this.fail(pos, 'in a number');
+    }
+    if (pos < end && ((c = buf[pos]!) === LOWER_E || c === UPPER_E)) {
+      exponent = true;
+      pos++;
+      if (pos < end && ((c = buf[pos]!) === PLUS || c === MINUS)) pos++;
+      const exponentStart = pos;
+      while (pos < end && (c = buf[pos]!) >= ZERO && c <= NINE) pos++;
+      if (pos === exponentStart) this.fail(pos, 'in a number');
+    }
+    let value: number;
+    if (!exponent && digits <= EXACT_DIGITS) {
+      // Both operands are exact doubles, and IEEE division rounds correctly.
+      value = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits]!;
+      if (negative) value = -value;
+    } else {
+      value = Number(buf.toString('latin1', start, pos));
+    }
+    this.numValue = value;
+    this.numInteger = fractionDigits === 0 && !exponent;
+    return pos;
+  }
+
+  /** Validates the string starting at the quote at `pos`; returns the position after its closing quote. */
+  private skipString(pos: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    pos++;
+    for (;;) {
+      if (pos >= end) this.fail(pos, 'in a string');
+      const c = buf[pos]!;
+      if (c === QUOTE) return pos + 1;
+      if (c === BACKSLASH) {
+        const e = pos + 1 < end ? buf[pos + 1]! : -1;
+        if (e === 0x75 /* u */) {
+          for (let i = 2; i < 6; i++) {
+            if (pos + i >= end || !isHex(buf[pos + i]!)) this.fail(pos + i, 'in a \\u escape');
+          }
+          pos += 6;
+        } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+          pos += 2;
+        } else {
+          this.fail(pos + 1, 'after a backslash');
+        }
+      } else if (c < 0x20) {
+        this.fail(pos, 'in a string');
+      } else {
+        pos++;
+      }
+    }
+  }
+
+  /** The decoded text of the string at [start, end) (quotes included). */
+  private stringAt(start: number, end: number): string {
+    const buf = this.buf;
+    for (let i = start + 1; i < end - 1; i++) {
+      if (buf[i] === BACKSLASH) return this.decode(start, end) as string;
+    }
+    return buf.toString('utf8', start + 1, end - 1);
+  }
+
+  /** Validates any JSON value at `pos` (after whitespace); returns the position after it. */
+  private skipValue(pos: number, depth: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    if (pos >= end) this.fail(pos, 'where a value was expected');
+    const c = buf[pos]!;
+    if (c === QUOTE) return this.skipString(pos);
+    if (c === MINUS || (c >= ZERO && c <= NINE)) return this.scanNumber(pos);
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (depth >= MAX_DEPTH) this.fail(pos, `nested deeper than ${MAX_DEPTH} levels`);
+      const object = c === OPEN_BRACE;
+      const close = object ? CLOSE_BRACE : CLOSE_BRACKET;
+      pos = this.skipWs(pos + 1);
+      if (pos < end && buf[pos] === close) return pos + 1;
+      for (;;) {
+        if (object) {
+          if (pos >= end || buf[pos] !== QUOTE) this.fail(pos, 'where a field name was expected');
+          pos = this.expect(this.skipString(pos), COLON, "where ':' was expected");
+          pos = this.skipWs(pos);
+        }
+        pos = this.skipWs(this.skipValue(pos, depth + 1));
+        if (pos >= end) this.fail(pos, object ? "where ',' or '}' was expected" : "where ',' or ']' was expected");
+        const next = buf[pos];
+        if (next === COMMA) pos = this.skipWs(pos + 1);
+        else if (next === close) return pos + 1;
+        else this.fail(pos, object ? "where ',' or '}' was expected" : "where ',' or ']' was expected");
+      }
+    }
+    for (const literal of LITERALS) {
+      if (c === literal[0] && end - pos >= literal.length && literal.every((b, i) => buf[pos + i] === b)) {
+        return pos + literal.length;
+      }
+    }
+    return this.fail(pos, 'where a value was expected');
+  }
+}
+
+const LITERALS = ['true', 'false', 'null'].map((word) => [...Buffer.from(word)]);

@@ -1,0 +1,69 @@
+/** Helpers shared by the native addon tests: random bytes, byte comparison, child node processes. */
+import { spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { expect } from 'vitest';
+import { nativePath } from '../../src/native.js';
+
+/** `length` random bytes in a fresh Buffer (not from the shared pool, so offsets are our own). */
+export function randomBuffer(length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  randomFillSync(buffer);
+  return buffer;
+}
+
+/** Fills any byte container with random bytes and returns a Uint8Array over it. */
+export function fillRandom(bytes: ArrayBuffer | ArrayBufferView): Uint8Array {
+  const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // randomFillSync refuses more than 2^31-1 bytes per call; tests stay far below that.
+  randomFillSync(view);
+  return view;
+}
+
+/** Uint8Array view of an ArrayBuffer or any view, for comparisons. */
+export function bytesOf(bytes: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return bytes instanceof ArrayBuffer
+    ? new Uint8Array(bytes)
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Asserts two byte ranges are identical. Buffer.compare keeps it fast on MiB-sized data, and
+ * on failure the message names the first differing offset instead of dumping megabytes.
+ */
+export function expectSameBytes(actual: ArrayBuffer | ArrayBufferView, expected: ArrayBuffer | ArrayBufferView): void {
+  const a = bytesOf(actual);
+  const b = bytesOf(expected);
+  expect(a.byteLength).toBe(b.byteLength);
+  if (Buffer.compare(a, b) === 0) return;
+  let i = 0;
+  while (a[i] === b[i]) i++;
+  expect.fail(`bytes differ first at offset ${i} of ${a.byteLength}: ${a[i]} !== ${b[i]}`);
+}
+
+/** Hex form of a checksum, for readable failures and for values crossing a process boundary. */
+export function hex(value: bigint): string {
+  return value.toString(16).padStart(16, '0');
+}
+
+/** Result of a child node process. */
+export interface ChildResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs an ES module `script` in a fresh node process that can `require(ADDON)` the same build
+ * of the addon as this process (so an ASAN run tests its children too; the environment,
+ * LD_PRELOAD included, is inherited).
+ */
+export function runChild(script: string, options: { nodeFlags?: string[]; env?: Record<string, string> } = {}): ChildResult {
+  const prelude = `import { createRequire } from 'node:module';\nconst ADDON = ${JSON.stringify(nativePath)};\nconst require = createRequire(import.meta.url);\n`;
+  const result = spawnSync(process.execPath, [...(options.nodeFlags ?? []), '--input-type=module', '-e', prelude + script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    timeout: 60_000,
+  });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
