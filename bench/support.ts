@@ -1,6 +1,8 @@
 /** Shared benchmark plumbing: medians of repeated runs, the machine header, table and JSON output. */
 import { cpus, totalmem } from 'node:os';
 
+export { formatBytes } from '../src/engine/capacity.js';
+
 /** Parsed common flags of every benchmark. */
 export interface BenchArgs {
   /** Print one JSON document instead of a table. */
@@ -66,16 +68,4 @@ function formatCell(value: string | number | undefined): string {
   if (typeof value !== 'number') return value ?? '';
   if (Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
-}
-
-/** Human size: 16384 → "16 KiB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }

@@ -93,8 +93,9 @@ inline std::string Describe(const Napi::Value& value) {
   }
   if (value.IsTypedArray()) {
     auto array = value.As<Napi::TypedArray>();
-    return std::string("a ") + TypedArrayName(array.TypedArrayType()) + " of " + std::to_string(array.ByteLength()) +
-           " bytes";
+    std::string name = TypedArrayName(array.TypedArrayType());
+    const char* article = name[0] == 'I' ? "an " : "a ";  // "an Int8Array", "a Uint8Array"
+    return article + name + " of " + std::to_string(array.ByteLength()) + " bytes";
   }
   if (value.IsDataView()) return "a DataView of " + std::to_string(value.As<Napi::DataView>().ByteLength()) + " bytes";
   if (value.IsArray()) return "an array of " + std::to_string(value.As<Napi::Array>().Length());

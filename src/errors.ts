@@ -56,6 +56,11 @@ export function invalidArgument(name: string, expected: string, value: unknown):
   });
 }
 
+/** The same message shape for an invalid configuration value, with code ERR_CONFIG. */
+export function invalidConfig(name: string, expected: string, value: unknown): KvtierError {
+  return new KvtierError(ErrorCode.CONFIG, `expected ${expected} for \`${name}\`, got ${describeValue(value)}`, { name });
+}
+
 /** Wraps an LMDB or file-system failure in one place, keeping the original as `cause`. */
 export function ioError(action: string, cause: unknown): KvtierError {
   const reason = cause instanceof Error ? cause.message : String(cause);

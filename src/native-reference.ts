@@ -165,7 +165,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (types.isArrayBuffer(value)) return `an ArrayBuffer of ${value.byteLength} bytes`;
   if (types.isTypedArray(value)) {
-    return `a ${Object.prototype.toString.call(value).slice(8, -1)} of ${value.byteLength} bytes`;
+    const name = Object.prototype.toString.call(value).slice(8, -1);
+    return `${name.startsWith('I') ? 'an' : 'a'} ${name} of ${value.byteLength} bytes`;
   }
   if (types.isDataView(value)) return `a DataView of ${value.byteLength} bytes`;
   if (Array.isArray(value)) return `an array of ${value.length}`;

@@ -249,7 +249,8 @@ class CacheCore implements MoveSink, PinOwner {
     this.countLookup(keys.length, ids);
     for (const id of ids) this.control.pin(id);
     try {
-      for (const id of ids) this.control.promote(id);
+      // An access: a top-tier block is touched, a lower one promoted (the same rule as replay).
+      for (const id of ids) this.control.access(id);
     } catch (error) {
       for (const id of ids) this.control.unpin(id);
       await this.flush();

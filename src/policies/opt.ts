@@ -4,7 +4,7 @@
  */
 import { ErrorCode, KvtierError } from '../errors.js';
 import { IdHeap } from './id-heap.js';
-import { alreadyTracked, configError, notTracked } from './policy-errors.js';
+import { alreadyTracked, assertBlockId, configError, notTracked } from './policy-errors.js';
 import type { EvictionPolicy, PolicyContext } from './policy.js';
 
 /**
@@ -49,6 +49,7 @@ export class OptPolicy implements EvictionPolicy {
 
   insert(id: number): void {
     if (this.heap.has(id)) throw alreadyTracked(this.name, id);
+    assertBlockId(id);
     this.heap.push(id, -this.futureOf(id), -++this.references);
   }
 

@@ -3,54 +3,59 @@
  * is tracked, so a tier never keeps a suffix whose prefix it dropped (a suffix is useless without
  * its prefix: lookups stop at the first missing block).
  */
+import { IdLists } from './id-lists.js';
 import { alreadyTracked, assertBlockId, configError, notTracked } from './policy-errors.js';
-import { IdHeap } from './id-heap.js';
 import type { EvictionPolicy, PolicyContext } from './policy.js';
-import { INITIAL_IDS, growFloat64, growInt32, growUint8 } from './typed-arrays.js';
+import { INITIAL_IDS, growFloat64, growInt32 } from './typed-arrays.js';
+
+const ORDER = 0;
 
 /**
- * Leaf-first LRU. Parents come from `context.parentOf`, read once when a block first matters to
- * the structure and remembered. A block is *alive* while it is tracked or has an alive child;
+ * Leaf-first LRU. Parents come from `context.parentOf`, read when a block first matters to the
+ * structure and remembered. A block is *alive* while it is tracked or has an alive child;
  * `children[x]` counts x's alive children, and a tracked block with none is a *leaf*. Untracked
  * blocks that are alive (a middle block promoted to another tier while its suffix stays here)
  * keep linking their suffix to their prefix, so a block is never evicted while any descendant —
  * not only a direct child — is tracked.
  *
- * Victims are the leaves in exact last-reference order (a counter bumped by every insert and
- * touch, so equal clock times cannot tie), kept in a min-heap: O(log n) per operation. A parent
- * whose last alive child leaves becomes a leaf at its own last-reference position.
+ * Victims are the evictable leaves in exact last-reference order. Every tracked block sits in
+ * one recency queue (as in LRU, so insert and touch are O(1)), and a cursor marks the first block
+ * that may be a leaf: every block before it has a tracked descendant. `evict` walks from the
+ * cursor and moves it past the non-leaves it meets, so each is skipped once, not on every call;
+ * when a block becomes a leaf (its last alive child left) ahead of the cursor, the cursor moves
+ * back to it. A block that becomes a leaf thus competes at its own last-reference position.
+ * Evict is amortised O(1) plus one step per pinned leaf (or non-leaf behind one) it walks past.
  */
 export class PrefixLruPolicy implements EvictionPolicy {
   readonly name = 'prefix-lru';
-  private tracked = new Uint8Array(INITIAL_IDS);
+  /** Tracked blocks, least recently referenced first. */
+  private readonly order = new IdLists(1);
   /** Per id: number of alive children. */
   private children = new Int32Array(INITIAL_IDS);
   /** Per id: the parent recorded when the id became alive (-1 for a chain's first block). */
   private parents = new Int32Array(INITIAL_IDS).fill(-1);
-  /** Per id: the reference counter value of its last insert or touch. */
+  /** Per id: the reference counter at its last insert or touch (the queue's order, as a number). */
   private lastReference = new Float64Array(INITIAL_IDS);
-  private readonly leaves = new IdHeap();
   private references = 0;
-  private count = 0;
+  /** The first queued block that may be a leaf, or -1 when nothing is tracked. */
+  private cursor = -1;
   private readonly context: PolicyContext;
-  private readonly canEvict: (id: number) => boolean;
 
   constructor(context: PolicyContext) {
     this.context = context;
-    this.canEvict = (id) => context.canEvict(id);
   }
 
   get size(): number {
-    return this.count;
+    return this.order.lengthOf(ORDER);
   }
 
   has(id: number): boolean {
-    return id >= 0 && id < this.tracked.length && this.tracked[id] === 1;
+    return this.order.queueOf(id) === ORDER;
   }
 
   /** Whether `id` is tracked and has no tracked descendant (a candidate victim). */
   isLeaf(id: number): boolean {
-    return this.leaves.has(id);
+    return this.has(id) && this.children[id] === 0;
   }
 
   insert(id: number): void {
@@ -58,36 +63,47 @@ export class PrefixLruPolicy implements EvictionPolicy {
     assertBlockId(id);
     this.ensure(id);
     const wasAlive = this.children[id]! > 0;
-    this.tracked[id] = 1;
-    this.count++;
+    this.order.push(ORDER, id);
     this.lastReference[id] = ++this.references;
+    if (this.cursor === -1) this.cursor = id;
     if (!wasAlive) this.becomeAlive(id);
-    if (this.children[id] === 0) this.leaves.push(id, this.lastReference[id]!, 0);
   }
 
   touch(id: number): void {
     if (!this.has(id)) throw notTracked(this.name, id);
-    const reference = ++this.references;
-    this.lastReference[id] = reference;
-    if (this.leaves.has(id)) this.leaves.update(id, reference, 0);
+    if (id === this.cursor) {
+      const next = this.order.newer(id);
+      if (next !== -1) this.cursor = next;
+    }
+    this.order.moveToNewest(id);
+    this.lastReference[id] = ++this.references;
   }
 
   remove(id: number): void {
-    if (!this.has(id)) return;
-    this.untrack(id);
+    if (this.has(id)) this.untrack(id);
   }
 
   evict(): number {
-    const victim = this.leaves.takeFirst(this.canEvict);
-    if (victim !== -1) this.untrack(victim);
-    return victim;
+    const order = this.order;
+    const children = this.children;
+    let id = this.cursor;
+    while (id !== -1 && children[id]! > 0) id = order.newer(id);
+    this.cursor = id;
+    for (; id !== -1; id = order.newer(id)) {
+      if (children[id] === 0 && this.context.canEvict(id)) {
+        this.untrack(id);
+        return id;
+      }
+    }
+    return -1;
   }
 
   private untrack(id: number): void {
-    this.tracked[id] = 0;
-    this.count--;
-    this.leaves.delete(id);
+    if (id === this.cursor) this.cursor = this.order.newer(id);
+    this.order.unlink(id);
     if (this.children[id] === 0) this.becomeDead(id);
+    // Only reachable when the cursor was the newest block; walking from the head is always correct.
+    if (this.cursor === -1) this.cursor = this.order.oldest(ORDER);
   }
 
   /** `id` just became alive: it now counts as a child of its parent, which may stop being a leaf or come alive too. */
@@ -101,11 +117,8 @@ export class PrefixLruPolicy implements EvictionPolicy {
       this.parents[child] = parent;
       if (parent < 0) return;
       this.ensure(parent);
-      if (++this.children[parent]! > 1) return;
-      if (this.tracked[parent] === 1) {
-        this.leaves.delete(parent);
-        return;
-      }
+      // A parent that already had an alive child, or is tracked, changes nothing further up.
+      if (++this.children[parent]! > 1 || this.has(parent)) return;
       child = parent;
     }
   }
@@ -117,8 +130,10 @@ export class PrefixLruPolicy implements EvictionPolicy {
       const parent = this.parents[child]!;
       if (parent < 0) return;
       if (--this.children[parent]! > 0) return;
-      if (this.tracked[parent] === 1) {
-        this.leaves.push(parent, this.lastReference[parent]!, 0);
+      if (this.has(parent)) {
+        // A new leaf ahead of the cursor pulls the cursor back to it.
+        const cursor = this.cursor;
+        if (cursor === -1 || this.lastReference[parent]! < this.lastReference[cursor]!) this.cursor = parent;
         return;
       }
       child = parent;
@@ -126,8 +141,7 @@ export class PrefixLruPolicy implements EvictionPolicy {
   }
 
   private ensure(id: number): void {
-    if (id < this.tracked.length) return;
-    this.tracked = growUint8(this.tracked, id);
+    if (id < this.children.length) return;
     this.children = growInt32(this.children, id, 0);
     this.parents = growInt32(this.parents, id, -1);
     this.lastReference = growFloat64(this.lastReference, id);

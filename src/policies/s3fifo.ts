@@ -85,6 +85,11 @@ export class S3FifoPolicy implements EvictionPolicy {
     return queue === SMALL || queue === MAIN;
   }
 
+  /** The 2-bit access counter of a tracked block (0 to 3); 0 for untracked ids. */
+  frequencyOf(id: number): number {
+    return this.has(id) ? this.frequency[id]! : 0;
+  }
+
   /** Whether `id` is remembered by the ghost queue (evicted from small recently, not tracked). */
   inGhost(id: number): boolean {
     return this.queues.queueOf(id) === GHOST;

@@ -84,8 +84,11 @@ export function gpuPreset(name: string): GpuModel {
   return preset;
 }
 
+/** A user-supplied GPU: every figure of {@link GpuModel}; `source` may be left out. */
+export type CustomGpu = Omit<GpuModel, 'source'> & { readonly source?: string };
+
 /** Checks a custom GPU and returns it frozen; `source` defaults to "custom". */
-export function customGpu(gpu: GpuModel): GpuModel {
+export function customGpu(gpu: CustomGpu): GpuModel {
   if (typeof gpu.name !== 'string' || gpu.name.length === 0) throw invalidArgument('gpu.name', 'a non-empty string', gpu.name);
   for (const field of ['peakFlopsPerSec', 'hbmBytesPerSec', 'hbmCapacityBytes'] as const) {
     const value = gpu[field];
@@ -101,6 +104,6 @@ export function customGpu(gpu: GpuModel): GpuModel {
 }
 
 /** A preset name or a custom GPU, checked. */
-export function resolveGpu(gpu: string | GpuModel): GpuModel {
+export function resolveGpu(gpu: string | CustomGpu): GpuModel {
   return typeof gpu === 'string' ? gpuPreset(gpu) : customGpu(gpu);
 }

@@ -1,5 +1,5 @@
 /** Accumulates a replay's counters and turns them into the plain `ReplayResult`. */
-import type { ControlPlane } from '../engine/control-plane.js';
+import type { ControlTierCounters } from '../engine/control-plane.js';
 import type { DeviceModel } from '../hardware/device.js';
 import type { GpuModel } from './gpu.js';
 import type { TransferQueues } from './transfer-queues.js';
@@ -14,7 +14,8 @@ export interface ReplayEnd {
   config: ReplayResult['config'];
   tiers: readonly { name: string; capacityBlocks: number; policy: string; device: DeviceModel }[];
   links: readonly { name: string; between: [string, string] }[];
-  control: ControlPlane;
+  /** Control-plane counters per tier, top first. */
+  counters: readonly ControlTierCounters[];
   queues: TransferQueues;
   blockBytes: number;
   gpu: GpuModel;
@@ -89,7 +90,7 @@ export class ReplayStatsCollector {
   result(end: ReplayEnd): ReplayResult {
     const hitBlocks = sum(this.hitBlocks);
     const hitTokens = sum(this.hitTokens);
-    const counters = end.control.counterSnapshot();
+    const counters = end.counters;
     const tiers: Record<string, TierReplayStats> = {};
     end.tiers.forEach((tier, t) => {
       const c = counters[t]!;

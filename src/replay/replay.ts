@@ -21,7 +21,7 @@ import { TransferQueues } from './transfer-queues.js';
 import { defaultCurveCapacities, lruCurve } from './lru-curve.js';
 import { optHitRatio } from './opt.js';
 import { blockTokenCount, totalRefs, type ReplayTrace } from './replay-trace.js';
-import { ReplayStatsCollector } from './replay-stats.js';
+import { ReplayStatsCollector, type ReplayEnd } from './replay-stats.js';
 import type { ReplayResult } from './result.js';
 import { PinSchedule } from './pin-schedule.js';
 
@@ -36,6 +36,8 @@ export interface ReplayTierSpec {
   policyOptions?: PolicyOptions;
   /** Device preset or model. @default the tier name's preset */
   device?: string | DeviceModel;
+  /** Directory of a flash or disk tier (payload mode only; a temporary one by default). */
+  dir?: string;
 }
 
 /** Options of `replay`. */
@@ -83,32 +85,106 @@ class MoveCounter implements MoveSink {
   }
 }
 
-/** Replays a trace through the control plane with the timing model. */
-export function replay(options: ReplayOptions): ReplayResult {
-  const started = performance.now();
+/** What every replay mode resolves from its options before the first request. */
+export interface ReplaySetup {
+  model: ModelGeometry;
+  gpu: GpuModel;
+  blockTokens: number;
+  /** True bytes of a block (the timing model always uses these). */
+  blockBytes: number;
+  utilisation: number;
+  tiers: { name: string; capacityBlocks: number; policy: string; device: DeviceModel; dir?: string }[];
+  links: { name: string; between: [string, string] }[];
+  queues: TransferQueues;
+}
+
+/** Resolves model, GPU, tiers, devices and links, and builds the transfer queues. */
+export function prepareReplay(options: ReplayOptions): ReplaySetup {
   const trace = options.trace;
   const model = resolveModel(options.model ?? 'llama-3.1-70b');
   const gpu = resolveGpu(options.gpu ?? 'h100');
   const blockTokens = trace.blockTokens;
   const blockBytes = modelBlockBytes(model, blockTokens);
-  const utilisation = options.utilisation ?? 0.5;
   if (options.tiers.length === 0) throw new KvtierError(ErrorCode.CONFIG, 'a replay needs at least one tier');
-  const tiers = options.tiers.map((tier, i) => ({
-    name: tier.name,
-    capacityBlocks: capacityInBlocks(tier.capacity, blockBytes, `tiers[${i}].capacity`),
-    policy: tier.policy ?? 'lru',
-    device: tier.device !== undefined ? resolveDevice(tier.device) : defaultDeviceFor(tier.name),
-  }));
-  for (const [i, tier] of tiers.entries()) {
-    if (tier.capacityBlocks < 1) {
+  const tiers = options.tiers.map((tier, i) => {
+    const capacityBlocks = capacityInBlocks(tier.capacity, blockBytes, `tiers[${i}].capacity`);
+    if (capacityBlocks < 1) {
       throw new KvtierError(ErrorCode.CONFIG, `tier ${i} (${tier.name}) holds no block of ${blockBytes} bytes`);
     }
-  }
-  const links = tiers.slice(1).map((tier) => resolveLink(defaultLinkFor(tier.name)));
-  const queues = new TransferQueues(
-    tiers.map((t) => t.device),
-    links,
-  );
+    return {
+      name: tier.name,
+      capacityBlocks,
+      policy: tier.policy ?? 'lru',
+      device: tier.device !== undefined ? resolveDevice(tier.device) : defaultDeviceFor(tier.name),
+      ...(tier.dir !== undefined ? { dir: tier.dir } : {}),
+    };
+  });
+  const linkModels = tiers.slice(1).map((tier) => resolveLink(defaultLinkFor(tier.name)));
+  return {
+    model,
+    gpu,
+    blockTokens,
+    blockBytes,
+    utilisation: options.utilisation ?? 0.5,
+    tiers,
+    links: linkModels.map((link, i) => ({ name: link.name, between: [tiers[i]!.name, tiers[i + 1]!.name] })),
+    queues: new TransferQueues(
+      tiers.map((t) => t.device),
+      linkModels,
+    ),
+  };
+}
+
+/** The prefill, TTFT and decode of one request, given when its loads finish; feeds `stats`. */
+export function timeRequest(
+  setup: ReplaySetup,
+  stats: ReplayStatsCollector,
+  inputTokens: number,
+  hitTokens: number,
+  loadSec: number,
+): number {
+  const { model, gpu, utilisation } = setup;
+  const prefillSec = prefillSeconds(model, gpu, inputTokens - hitTokens, hitTokens, utilisation);
+  const fullPrefillSec = prefillSeconds(model, gpu, inputTokens, 0, utilisation);
+  const ttft = ttftWithCache(loadSec, prefillSec, model.layers);
+  stats.ttft(ttft, fullPrefillSec, prefillSec);
+  return ttft;
+}
+
+/** The parts of the result every replay mode computes the same way: OPT, the curve, the config. */
+export function replayExtras(options: ReplayOptions, setup: ReplaySetup, payload: string): Pick<ReplayEnd, 'config' | 'opt' | 'curve' | 'durationSec'> {
+  const trace = options.trace;
+  const totalCapacity = setup.tiers.reduce((sum, t) => sum + t.capacityBlocks, 0);
+  const opt = options.opt === false ? undefined : optHitRatio(trace, totalCapacity);
+  const curveCapacities =
+    options.curve === true ? defaultCurveCapacities(trace.uniqueBlocks) : options.curve ? [...options.curve] : null;
+  const curve = curveCapacities ? lruCurve(trace, curveCapacities) : undefined;
+  const n = trace.requestCount;
+  return {
+    config: {
+      trace: options.traceName ?? 'trace',
+      model: setup.model.name,
+      gpu: setup.gpu.name,
+      blockTokens: setup.blockTokens,
+      blockBytes: setup.blockBytes,
+      payload,
+      writePolicy: options.writePolicy ?? 'write-back',
+      promotion: options.promotion ?? 'exclusive',
+      tiers: setup.tiers.map((t) => ({ name: t.name, capacityBlocks: t.capacityBlocks, policy: t.policy, device: t.device.name })),
+      seed: options.seed ?? 1,
+    },
+    ...(opt ? { opt } : {}),
+    ...(curve ? { curve } : {}),
+    durationSec: n > 0 ? (trace.timestamps[n - 1]! - trace.timestamps[0]!) / 1000 : 0,
+  };
+}
+
+/** Replays a trace through the control plane with the timing model (metadata only). */
+export function replay(options: ReplayOptions): ReplayResult {
+  const started = performance.now();
+  const trace = options.trace;
+  const setup = prepareReplay(options);
+  const { tiers, queues, blockBytes, blockTokens, model, gpu } = setup;
   let clockMs = 0;
   const counter = new MoveCounter(tiers.length);
   const control = new ControlPlane(
@@ -182,10 +258,7 @@ export function replay(options: ReplayOptions): ReplayResult {
         if (to === 0 && from > 0 && done > loadDoneSec) loadDoneSec = done;
       }
     }
-    const prefillSec = prefillSeconds(model, gpu, input - hitTokens, hitTokens, utilisation);
-    const fullPrefillSec = prefillSeconds(model, gpu, input, 0, utilisation);
-    const ttft = ttftWithCache(loadDoneSec - nowSec, prefillSec, model.layers);
-    stats.ttft(ttft, fullPrefillSec, prefillSec);
+    const ttft = timeRequest(setup, stats, input, hitTokens, loadDoneSec - nowSec);
     if (pins) {
       const decodeSec = decodeSeconds(model, gpu, trace.outputLengths[r]!, input);
       pins.hold(trace.ids, start, end, nowSec + ttft + decodeSec);
@@ -195,37 +268,15 @@ export function replay(options: ReplayOptions): ReplayResult {
   }
   options.onProgress?.(trace.requestCount, trace.requestCount);
 
-  const totalCapacity = tiers.reduce((sum, t) => sum + t.capacityBlocks, 0);
-  const opt = options.opt === false ? undefined : optHitRatio(trace, totalCapacity);
-  const curveCapacities =
-    options.curve === true ? defaultCurveCapacities(trace.uniqueBlocks) : options.curve ? [...options.curve] : null;
-  const curve = curveCapacities ? lruCurve(trace, curveCapacities) : undefined;
-  const durationSec = trace.requestCount > 0 ? trace.timestamps[trace.requestCount - 1]! / 1000 - trace.timestamps[0]! / 1000 : 0;
-  const wallSec = (performance.now() - started) / 1000;
-
   return stats.result({
-    config: {
-      trace: options.traceName ?? 'trace',
-      model: model.name,
-      gpu: gpu.name,
-      blockTokens,
-      blockBytes,
-      payload: 'none',
-      writePolicy: control.writePolicy,
-      promotion: control.promotion,
-      tiers: tiers.map((t) => ({ name: t.name, capacityBlocks: t.capacityBlocks, policy: t.policy, device: t.device.name })),
-      seed: options.seed ?? 1,
-    },
+    ...replayExtras(options, setup, 'none'),
     tiers,
-    links: links.map((link, i) => ({ name: link.name, between: [tiers[i]!.name, tiers[i + 1]!.name] as [string, string] })),
-    control,
+    links: setup.links,
+    counters: control.counterSnapshot(),
     queues,
     blockBytes,
     gpu,
-    ...(opt ? { opt } : {}),
-    ...(curve ? { curve } : {}),
-    durationSec,
-    wallSec,
+    wallSec: (performance.now() - started) / 1000,
   });
 }
 

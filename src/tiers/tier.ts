@@ -39,6 +39,13 @@ export interface TierIoStats {
 
 export type TierKind = 'memory' | 'durable';
 
+/**
+ * How hard a durable tier works to survive a crash. `fast`: a write resolves once the OS has the
+ * bytes (they survive a process crash, not a power cut) and flush() forces them to storage;
+ * `synced`: a write resolves only once its bytes are on stable storage (fsync).
+ */
+export type Durability = 'fast' | 'synced';
+
 /** One storage tier. */
 export interface Tier {
   /** Tier name as configured, e.g. "hbm", "ddr", "flash", "disk". */

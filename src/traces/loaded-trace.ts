@@ -42,6 +42,7 @@ export interface LoadedTrace {
 }
 
 const MAX_REFS = 0xffffffff;
+const ID_CHUNK = 1 << 20;
 
 /** Accumulates requests into growing typed arrays. */
 export class LoadedTraceBuilder {
@@ -53,7 +54,10 @@ export class LoadedTraceBuilder {
   private lines = new Float64Array(1024);
   private sessions = new Int32Array(1024);
   private offsets = new Uint32Array(1025);
-  private ids = new Int32Array(1 << 16);
+  /** Ids in fixed-size chunks, concatenated once by `finish`: no over-allocation, no repeated copying. */
+  private readonly idChunks: Int32Array[] = [];
+  private chunk = new Int32Array(ID_CHUNK);
+  private chunkFill = 0;
   private hasSessions = false;
   private readonly sessionIndex = new Map<string, number>();
   private readonly warnings: TraceWarning[] = [];
@@ -79,12 +83,23 @@ export class LoadedTraceBuilder {
     if (end > MAX_REFS) {
       throw new KvtierError(ErrorCode.INVALID_ARGUMENT, `${this.file}: more than ${MAX_REFS} block references do not fit one loaded trace`);
     }
-    if (end > this.ids.length) this.growIds(end);
-    const target = this.ids;
-    if ((ids instanceof Float64Array || ids instanceof Int32Array) && idCount > 64) {
-      target.set(ids.subarray(0, idCount), start);
-    } else {
-      for (let k = 0; k < idCount; k++) target[start + k] = ids[k]!;
+    let k = 0;
+    while (k < idCount) {
+      if (this.chunkFill === ID_CHUNK) {
+        this.idChunks.push(this.chunk);
+        this.chunk = new Int32Array(ID_CHUNK);
+        this.chunkFill = 0;
+      }
+      const take = Math.min(idCount - k, ID_CHUNK - this.chunkFill);
+      const chunk = this.chunk;
+      const fill = this.chunkFill;
+      if (take > 64 && (ids instanceof Float64Array || ids instanceof Int32Array)) {
+        chunk.set(ids.subarray(k, k + take), fill);
+      } else {
+        for (let j = 0; j < take; j++) chunk[fill + j] = ids[k + j]!;
+      }
+      this.chunkFill = fill + take;
+      k += take;
     }
     this.refs = end;
     this.count = i + 1;
@@ -122,7 +137,7 @@ export class LoadedTraceBuilder {
       outputLengths: fit(this.outputLengths, n),
       lines: fit(this.lines, n),
       offsets: fit(this.offsets, n + 1),
-      ids: fit(this.ids, this.refs),
+      ids: this.concatIds(),
       sessions: this.hasSessions ? fit(this.sessions, n) : null,
       sessionCount: this.sessionIndex.size,
       warnings: this.warnings,
@@ -140,8 +155,16 @@ export class LoadedTraceBuilder {
     this.offsets = grown(this.offsets, length + 1);
   }
 
-  private growIds(needed: number): void {
-    this.ids = grown(this.ids, Math.min(MAX_REFS, Math.max(needed, Math.ceil(this.ids.length * 1.5))));
+  private concatIds(): Int32Array {
+    if (this.idChunks.length === 0) return this.chunk.slice(0, this.chunkFill);
+    const ids = new Int32Array(this.refs);
+    let at = 0;
+    for (const chunk of this.idChunks) {
+      ids.set(chunk, at);
+      at += chunk.length;
+    }
+    ids.set(this.chunk.subarray(0, this.chunkFill), at);
+    return ids;
   }
 }
 

@@ -17,11 +17,13 @@
  * "<file>:<line>: <problem>" and details { file, line, field } (field null for a line that is
  * not a JSON object).
  */
+import { IdInterner } from './id-interner.js';
 import {
   JsonlRecordParser,
   type JsonlReaderOptions,
   JsonlTraceReader,
   type ParserSettings,
+  resolveJsonlOptions,
 } from './jsonl-record.js';
 import type { LoadedTrace, LoadedTraceBuilder } from './loaded-trace.js';
 import type { FieldSpec } from './record-scanner.js';
@@ -89,6 +91,35 @@ export class MooncakeReader extends JsonlTraceReader {
   protected createParser(settings: ParserSettings): JsonlRecordParser {
     return new MooncakeParser(settings);
   }
+}
+
+/** Where `parseMooncakeLine` says a line came from, for its error messages. */
+export interface MooncakeLineOptions extends MooncakeReaderOptions {
+  /** File name in error messages. @default "<line>" */
+  file?: string;
+  /** Line number in error messages. @default 1 */
+  line?: number;
+}
+
+/**
+ * Parses one Mooncake line with the reader's exact rules and messages, for tools handed lines one
+ * at a time (files go through `MooncakeReader`, which also checks timestamp order across lines).
+ * Returns null for a blank line; throws ERR_TRACE_PARSE for a bad one.
+ */
+export function parseMooncakeLine(text: string, options: MooncakeLineOptions = {}): TraceRequest | null {
+  const { file = '<line>', line = 1, ...readerOptions } = options;
+  const resolved = resolveJsonlOptions(readerOptions, MOONCAKE_BLOCK_TOKENS);
+  const parser = new MooncakeParser({
+    file,
+    blockTokens: resolved.blockTokens,
+    blockCountCheck: resolved.blockCountCheck,
+    allowUnsortedTimestamps: true,
+    onWarning: () => {},
+    interner: resolved.internIds ? new IdInterner() : null,
+    allowStringIds: resolved.internIds,
+  });
+  const buf = Buffer.from(text, 'utf8');
+  return parser.parse(buf, 0, buf.length, line) ? parser.request() : null;
 }
 
 /** Loads a Mooncake trace into typed arrays in one synchronous pass (the fast path for replay). */

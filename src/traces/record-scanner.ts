@@ -36,6 +36,7 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
+const SPACE = 0x20;
 const COLON = 0x3a;
 const MINUS = 0x2d;
 const PLUS = 0x2b;
@@ -54,6 +55,11 @@ const SYNTAX = new Error('json syntax');
 
 function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+/** Whether a byte after a leading digit makes the number more than a plain integer (or invalid, for "0" + digit). */
+function isNumberContinuation(c: number): boolean {
+  return c === DOT || c === LOWER_E || c === UPPER_E || (c >= ZERO && c <= NINE);
 }
 
 function isHex(c: number): boolean {
@@ -75,7 +81,7 @@ export class RecordScanner {
   readonly valueStart: Int32Array;
   readonly valueEnd: Int32Array;
   /** The ids of the id field (raw or dense), `idCount` of them. Reallocated when it grows. */
-  ids = new Float64Array(1024);
+  ids: Float64Array = new Float64Array(1024);
   idCount = 0;
   /** Index of the first element that is not a valid id, or -1; its byte span follows. */
   badIdIndex = -1;
@@ -202,25 +208,18 @@ export class RecordScanner {
   private fieldIndex(start: number, end: number): number {
     const buf = this.buf;
     const length = end - start - 2;
-    let escaped = false;
-    for (let i = start + 1; i < end - 1; i++) {
-      if (buf[i] === BACKSLASH) {
-        escaped = true;
-        break;
-      }
-    }
-    if (escaped) return this.fields.findIndex((f) => f.name === (this.decode(start, end) as string));
-    for (let f = 0; f < this.names.length; f++) {
-      const name = this.names[f]!;
+    const names = this.names;
+    for (let f = 0; f < names.length; f++) {
+      const name = names[f]!;
       if (name.length !== length) continue;
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (name[i] !== buf[start + 1 + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return f;
+      let i = 0;
+      while (i < length && name[i] === buf[start + 1 + i]) i++;
+      if (i === length) return f;
+    }
+    // A key spelled with escapes ("hash\u005fids") still names its field.
+    if (buf.indexOf(BACKSLASH, start) < end) {
+      const key = this.decode(start, end) as string;
+      return this.fields.findIndex((f) => f.name === key);
     }
     return -1;
   }
@@ -251,40 +250,51 @@ export class RecordScanner {
     return end;
   }
 
-  /** The id array: the hot loop of trace parsing. */
+  /** The id array: the hot loop of trace parsing, kept to locals and the common ", " separator. */
   private scanIds(pos: number): number {
     const buf = this.buf;
     const end = this.end;
     const interner = this.interner;
+    let ids = this.ids;
     pos = this.skipWs(pos + 1);
     if (pos < end && buf[pos] === CLOSE_BRACKET) return pos + 1;
     let n = 0;
     for (;;) {
-      if (n === this.ids.length) this.growIds();
+      if (n === ids.length) ids = this.growIds();
       let c = pos < end ? buf[pos]! : -1;
-      let p = pos + 1;
-      let value = c - ZERO;
-      let fast = false;
       if (c > ZERO && c <= NINE) {
         // An unsigned integer of at most 15 digits needs neither Number() nor a safety check.
-        while (p < end && (c = buf[p]!) >= ZERO && c <= NINE) {
+        let value = c - ZERO;
+        let p = pos + 1;
+        while (p < end) {
+          c = buf[p]!;
+          if (c < ZERO || c > NINE) break;
           value = value * 10 + (c - ZERO);
           p++;
         }
-        fast = p - pos <= EXACT_DIGITS && !(p < end && (c === DOT || c === LOWER_E || c === UPPER_E));
-      } else if (c === ZERO) {
-        fast = !(p < end && ((c = buf[p]!) === DOT || c === LOWER_E || c === UPPER_E || (c >= ZERO && c <= NINE)));
-      }
-      if (fast) {
-        this.ids[n] = interner ? interner.number(value) : value;
-        pos = p;
+        if (p - pos <= EXACT_DIGITS && c !== DOT && c !== LOWER_E && c !== UPPER_E) {
+          ids[n] = interner === null ? value : interner.number(value);
+          pos = p;
+        } else {
+          pos = this.scanIdSlow(pos, n);
+        }
+      } else if (c === ZERO && !(pos + 1 < end && isNumberContinuation(buf[pos + 1]!))) {
+        ids[n] = interner === null ? 0 : interner.number(0);
+        pos++;
       } else {
         pos = this.scanIdSlow(pos, n);
       }
       n++;
+      c = pos < end ? buf[pos]! : -1;
+      if (c === COMMA) {
+        pos++;
+        if (pos < end && buf[pos] === SPACE) pos++;
+        if (pos < end && isWhitespace(buf[pos]!)) pos = this.skipWs(pos);
+        continue;
+      }
+      if (c === CLOSE_BRACKET) break;
       pos = this.skipWs(pos);
-      if (pos >= end) this.fail(pos, "where ',' or ']' was expected");
-      c = buf[pos]!;
+      c = pos < end ? buf[pos]! : -1;
       if (c === COMMA) pos = this.skipWs(pos + 1);
       else if (c === CLOSE_BRACKET) break;
       else this.fail(pos, "where ',' or ']' was expected");
@@ -321,10 +331,11 @@ export class RecordScanner {
     return end;
   }
 
-  private growIds(): void {
+  private growIds(): Float64Array {
     const bigger = new Float64Array(this.ids.length * 2);
     bigger.set(this.ids);
     this.ids = bigger;
+    return bigger;
   }
 
   /** A JSON number at `pos`; its value lands in `numValue`, whether it had neither fraction nor exponent in `numInteger`. */

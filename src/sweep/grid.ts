@@ -1,0 +1,157 @@
+/**
+ * Sweep grids: a YAML or JSON file whose keys each take one value or a list, expanded into the
+ * cartesian product of replay configurations.
+ *
+ * ```yaml
+ * model: llama-3.1-8b                 # model preset(s)
+ * gpu: [h100, b200]                   # GPU preset(s)
+ * policy: [lru, s3fifo, arc]          # eviction policy of every tier
+ * layout:                             # tier layouts, top first (a list, or a map name → list)
+ *   two-tier: [hbm=16GiB, ddr=128GiB]
+ *   four-tier: [hbm=32GiB, ddr=256GiB, flash=1TiB, disk=4TiB]
+ * capacityScale: [0.25, 0.5, 1, 2]    # multiplies every tier's capacity
+ * writePolicy: write-back             # write-back | write-through
+ * promotion: exclusive                # exclusive | inclusive
+ * seed: 1
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_TIERS, parseTierFlag } from '../cli/tier-options.js';
+import { ErrorCode, KvtierError } from '../errors.js';
+import { capacityInBlocks } from '../engine/capacity.js';
+import { isPolicyName, policyNames } from '../policies/registry.js';
+
+/** One point of the grid: everything a worker needs to run one replay (plain, serialisable). */
+export interface SweepConfig {
+  label: string;
+  params: Record<string, string | number>;
+  model: string;
+  gpu: string;
+  policy: string;
+  /** Tier flags (`name=SIZE`) after scaling; capacities already in blocks. */
+  tiers: { name: string; capacity: string; policy: string }[];
+  writePolicy: 'write-back' | 'write-through';
+  promotion: 'exclusive' | 'inclusive';
+  seed: number;
+}
+
+const KEYS = ['model', 'gpu', 'policy', 'layout', 'capacityScale', 'writePolicy', 'promotion', 'seed'] as const;
+
+/** Reads and expands a grid file. */
+export async function loadGrid(path: string, blockBytesOf: (model: string) => number): Promise<SweepConfig[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new KvtierError(ErrorCode.CONFIG, `cannot read grid file ${path}: ${(cause as Error).message}`, { file: path });
+  }
+  let document: unknown;
+  try {
+    document = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new KvtierError(ErrorCode.CONFIG, `${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(cause as Error).message}`, {
+      file: path,
+    });
+  }
+  return expandGrid(document, path, blockBytesOf);
+}
+
+/** Expands a parsed grid document; `source` names it in errors. */
+export function expandGrid(document: unknown, source: string, blockBytesOf: (model: string) => number): SweepConfig[] {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw gridError(source, null, 'expected a mapping of grid keys');
+  }
+  const grid = document as Record<string, unknown>;
+  for (const key of Object.keys(grid)) {
+    if (!(KEYS as readonly string[]).includes(key)) throw gridError(source, key, `unknown key; valid keys: ${KEYS.join(', ')}`);
+  }
+  const models = strings(grid, 'model', ['llama-3.1-8b'], source);
+  const gpus = strings(grid, 'gpu', ['h100'], source);
+  const policies = strings(grid, 'policy', ['lru'], source);
+  for (const policy of policies) {
+    if (!isPolicyName(policy)) throw gridError(source, 'policy', `unknown policy "${policy}"; valid: ${policyNames().join(', ')}`);
+  }
+  const layouts = layoutsOf(grid.layout, source);
+  const scales = numbers(grid, 'capacityScale', [1], source);
+  const writePolicies = strings(grid, 'writePolicy', ['write-back'], source) as SweepConfig['writePolicy'][];
+  for (const w of writePolicies) if (w !== 'write-back' && w !== 'write-through') throw gridError(source, 'writePolicy', `unknown "${w}"`);
+  const promotions = strings(grid, 'promotion', ['exclusive'], source) as SweepConfig['promotion'][];
+  for (const p of promotions) if (p !== 'exclusive' && p !== 'inclusive') throw gridError(source, 'promotion', `unknown "${p}"`);
+  const seeds = numbers(grid, 'seed', [1], source);
+
+  const configs: SweepConfig[] = [];
+  for (const model of models)
+    for (const gpu of gpus)
+      for (const [layoutName, layout] of layouts)
+        for (const capacityScale of scales)
+          for (const policy of policies)
+            for (const writePolicy of writePolicies)
+              for (const promotion of promotions)
+                for (const seed of seeds) {
+                  const blockBytes = blockBytesOf(model);
+                  const tiers = layout.map((flag) => {
+                    const tier = parseTierFlag(flag);
+                    const blocks = Math.max(1, Math.floor(capacityInBlocks(tier.capacity, blockBytes) * capacityScale));
+                    return { name: tier.name, capacity: `${blocks}blocks`, policy };
+                  });
+                  const params = { model, gpu, layout: layoutName, capacityScale, policy, writePolicy, promotion, seed };
+                  configs.push({
+                    label: Object.entries(params)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(' '),
+                    params,
+                    model,
+                    gpu,
+                    policy,
+                    tiers,
+                    writePolicy,
+                    promotion,
+                    seed,
+                  });
+                }
+  return configs;
+}
+
+function layoutsOf(value: unknown, source: string): [string, string[]][] {
+  if (value === undefined) return [['default', [...DEFAULT_TIERS]]];
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((layout, i) => [`layout${i + 1}`, layout])
+    : value !== null && typeof value === 'object'
+      ? Object.entries(value)
+      : [];
+  if (entries.length === 0) throw gridError(source, 'layout', 'expected a list of tier layouts or a map name → layout');
+  return entries.map(([name, layout]) => {
+    if (!Array.isArray(layout) || layout.length === 0 || !layout.every((t) => typeof t === 'string')) {
+      throw gridError(source, `layout.${name}`, 'expected a list of tiers such as [hbm=16GiB, ddr=128GiB]');
+    }
+    layout.forEach((flag) => parseTierFlag(flag));
+    return [name, layout as string[]];
+  });
+}
+
+function listOf(grid: Record<string, unknown>, key: string): unknown[] | undefined {
+  const value = grid[key];
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value : [value];
+}
+
+function strings(grid: Record<string, unknown>, key: string, fallback: string[], source: string): string[] {
+  const values = listOf(grid, key) ?? fallback;
+  if (values.length === 0 || !values.every((v) => typeof v === 'string' && v !== '')) {
+    throw gridError(source, key, 'expected a string or a non-empty list of strings');
+  }
+  return values as string[];
+}
+
+function numbers(grid: Record<string, unknown>, key: string, fallback: number[], source: string): number[] {
+  const values = listOf(grid, key) ?? fallback;
+  if (values.length === 0 || !values.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+    throw gridError(source, key, 'expected a positive number or a non-empty list of them');
+  }
+  return values as number[];
+}
+
+function gridError(source: string, key: string | null, problem: string): KvtierError {
+  return new KvtierError(ErrorCode.CONFIG, `${source}: ${key ? `\`${key}\`: ` : ''}${problem}`, { file: source, key });
+}

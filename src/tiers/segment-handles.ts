@@ -1,0 +1,86 @@
+/**
+ * Read handles of the disk tier's segment files, kept open in an LRU (lru-cache) so a read costs
+ * one positional read rather than open + read + close. A handle leaves the cache when evicted or
+ * forgotten but is closed only once no read still uses it: closing a descriptor under an in-flight
+ * read could let the number be reused by another file.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
+
+interface SharedHandle {
+  readonly opened: Promise<FileHandle>;
+  refs: number;
+  evicted: boolean;
+}
+
+/** The use of one handle by one reader; release it exactly once when done (extra calls are ignored). */
+export interface HandleLease {
+  readonly handle: Promise<FileHandle>;
+  release(): void;
+}
+
+/** An LRU of read-only file handles with leases. */
+export class SegmentHandles {
+  private readonly cache: LRUCache<string, SharedHandle>;
+  private readonly closing = new Set<Promise<void>>();
+
+  /** @param maxOpenFiles handles kept open at most (leased handles may briefly exceed it) */
+  constructor(maxOpenFiles: number) {
+    this.cache = new LRUCache<string, SharedHandle>({
+      max: maxOpenFiles,
+      dispose: (shared) => {
+        shared.evicted = true;
+        this.closeIfIdle(shared);
+      },
+    });
+  }
+
+  /** Leases the handle of `path`, opening it on first use. */
+  acquire(path: string): HandleLease {
+    let shared = this.cache.get(path);
+    if (!shared) {
+      const created: SharedHandle = { opened: open(path, 'r'), refs: 0, evicted: false };
+      // A failed open must not stay cached: the next reader retries (and sees the real error).
+      created.opened.catch(() => {
+        if (this.cache.peek(path) === created) this.cache.delete(path);
+      });
+      this.cache.set(path, created);
+      shared = created;
+    }
+    const leased = shared;
+    leased.refs++;
+    let released = false;
+    return {
+      handle: leased.opened,
+      release: () => {
+        if (released) return;
+        released = true;
+        leased.refs--;
+        this.closeIfIdle(leased);
+      },
+    };
+  }
+
+  /** Drops the handle of `path` (its file is being deleted); it closes once its leases are released. */
+  forget(path: string): void {
+    this.cache.delete(path);
+  }
+
+  /** Drops every handle and waits for the idle ones to close. */
+  async closeAll(): Promise<void> {
+    this.cache.clear();
+    await Promise.allSettled([...this.closing]);
+  }
+
+  private closeIfIdle(shared: SharedHandle): void {
+    if (!shared.evicted || shared.refs > 0) return;
+    const closed = shared.opened.then(
+      (handle) => handle.close(),
+      () => undefined,
+    );
+    const tracked = closed.catch(() => undefined);
+    this.closing.add(tracked);
+    void tracked.then(() => this.closing.delete(tracked));
+  }
+}
