@@ -23,16 +23,24 @@ struct CopyOp {
   size_t length;
 };
 
-std::vector<ByteSpan> SpansOf(Napi::Env env, const Napi::Value& value) {
+// The buffers of a batch. Every element is read first (running any getter a hostile array
+// may have), and only then are raw pointers taken, so no user JS can run between taking a
+// pointer and using it. The values are kept to pin exactly these objects during async copies.
+struct Buffers {
+  std::vector<Napi::Value> values;
+  std::vector<ByteSpan> spans;
+};
+
+Buffers BuffersOf(Napi::Env env, const Napi::Value& value) {
   if (!value.IsArray()) {
     ThrowType(env, "expected an array of ArrayBuffers/TypedArrays for `buffers`, got " + Describe(value));
   }
   auto array = value.As<Napi::Array>();
-  std::vector<ByteSpan> spans(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    spans[i] = SpanOf(env, array.Get(i), "buffers[" + std::to_string(i) + "]");
-  }
-  return spans;
+  uint32_t count = array.Length();
+  Buffers buffers{std::vector<Napi::Value>(count), std::vector<ByteSpan>(count)};
+  for (uint32_t i = 0; i < count; ++i) buffers.values[i] = array.Get(i);
+  for (uint32_t i = 0; i < count; ++i) buffers.spans[i] = SpanOf(env, buffers.values[i], "buffers", i);
+  return buffers;
 }
 
 size_t SizeAt(Napi::Env env, double value, const char* name, size_t op) {
@@ -58,41 +66,66 @@ void CheckRange(Napi::Env env, const ByteSpan& span, size_t offset, size_t lengt
   }
 }
 
-std::vector<CopyOp> ParseCopyOps(Napi::Env env, const std::vector<ByteSpan>& spans, const Napi::Float64Array& ops) {
-  if (ops.ElementLength() % kCopyOpWidth != 0) {
+// Finds and throws the first problem of a copy op, checking in the documented order (the
+// reference implementation follows the same order). Only reached once the fast path in
+// ParseCopyOps has seen that something is wrong, so it stays out of the hot loop.
+[[noreturn]] __attribute__((noinline, cold)) void ThrowBadCopyOp(Napi::Env env, const std::vector<ByteSpan>& spans,
+                                                                 const double* row, size_t op) {
+  const ByteSpan& src = SpanAt(env, spans, row[0], "srcIndex", op);
+  size_t srcOffset = SizeAt(env, row[1], "srcOffset", op);
+  const ByteSpan& dst = SpanAt(env, spans, row[2], "dstIndex", op);
+  size_t dstOffset = SizeAt(env, row[3], "dstOffset", op);
+  size_t length = SizeAt(env, row[4], "length", op);
+  CheckRange(env, src, srcOffset, length, "source range", op);
+  CheckRange(env, dst, dstOffset, length, "destination range", op);
+  ThrowRange(env, "source and destination of op " + std::to_string(op) + " overlap");
+}
+
+std::vector<CopyOp> ParseCopyOps(Napi::Env env, const std::vector<ByteSpan>& spans, const DoubleSpan& ops) {
+  if (ops.length % kCopyOpWidth != 0) {
     ThrowRange(env, "expected `ops` to hold 5 numbers per op (srcIndex, srcOffset, dstIndex, dstOffset, length), got " +
-                        std::to_string(ops.ElementLength()) + " numbers");
+                        std::to_string(ops.length) + " numbers");
   }
-  size_t count = ops.ElementLength() / kCopyOpWidth;
-  const double* raw = ops.Data();
+  size_t count = ops.length / kCopyOpWidth;
+  const double* raw = ops.data;
+  const double buffers = static_cast<double>(spans.size());
   std::vector<CopyOp> parsed(count);
   for (size_t op = 0; op < count; ++op) {
     const double* row = raw + op * kCopyOpWidth;
-    const ByteSpan& src = SpanAt(env, spans, row[0], "srcIndex", op);
-    size_t srcOffset = SizeAt(env, row[1], "srcOffset", op);
-    const ByteSpan& dst = SpanAt(env, spans, row[2], "dstIndex", op);
-    size_t dstOffset = SizeAt(env, row[3], "dstOffset", op);
-    size_t length = SizeAt(env, row[4], "length", op);
-    CheckRange(env, src, srcOffset, length, "source range", op);
-    CheckRange(env, dst, dstOffset, length, "destination range", op);
-    parsed[op] = CopyOp{src.data + srcOffset, dst.data + dstOffset, length};
-    if (Overlaps(parsed[op].src, length, parsed[op].dst, length)) {
-      ThrowRange(env, "source and destination of op " + std::to_string(op) + " overlap");
+    // Fast path: every check inline, no message built. Any failure re-checks in order, slowly.
+    if (IsSize(row[0]) && row[0] < buffers && IsSize(row[1]) && IsSize(row[2]) && row[2] < buffers &&
+        IsSize(row[3]) && IsSize(row[4])) {
+      const ByteSpan& src = spans[static_cast<size_t>(row[0])];
+      const ByteSpan& dst = spans[static_cast<size_t>(row[2])];
+      auto srcOffset = static_cast<size_t>(row[1]);
+      auto dstOffset = static_cast<size_t>(row[3]);
+      auto length = static_cast<size_t>(row[4]);
+      if (srcOffset <= src.length && length <= src.length - srcOffset && dstOffset <= dst.length &&
+          length <= dst.length - dstOffset && !Overlaps(src.data + srcOffset, length, dst.data + dstOffset, length)) {
+        parsed[op] = CopyOp{src.data + srcOffset, dst.data + dstOffset, length};
+        continue;
+      }
     }
+    ThrowBadCopyOp(env, spans, row, op);
   }
   return parsed;
 }
 
 uint64_t* ChecksumOut(Napi::Env env, const Napi::Value& value, size_t count) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) {
+  bool is = false;
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_biguint64_array) {
     ThrowType(env, "expected a BigUint64Array for `checksums`, got " + Describe(value));
   }
-  auto out = value.As<Napi::BigUint64Array>();
-  if (out.ElementLength() < count) {
-    ThrowRange(env, "`checksums` holds " + std::to_string(out.ElementLength()) + " entries but the batch has " +
+  if (length < count) {
+    ThrowRange(env, "`checksums` holds " + std::to_string(length) + " entries but the batch has " +
                         std::to_string(count) + " ops");
   }
-  return out.Data();
+  return static_cast<uint64_t*>(data);
 }
 
 void RunCopies(const std::vector<CopyOp>& ops, uint64_t* checksums) {
@@ -136,8 +169,8 @@ class CopyWorker : public Napi::AsyncWorker {
 // copyBatch(buffers, ops[, checksums])
 Napi::Value CopyBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto spans = SpansOf(env, info[0]);
-  auto ops = ParseCopyOps(env, spans, Float64Arg(info, 1, "ops"));
+  auto buffers = BuffersOf(env, info[0]);
+  auto ops = ParseCopyOps(env, buffers.spans, Float64Arg(info, 1, "ops"));
   uint64_t* checksums = info.Length() > 2 && !info[2].IsUndefined() ? ChecksumOut(env, info[2], ops.size()) : nullptr;
   RunCopies(ops, checksums);
   return env.Undefined();
@@ -149,13 +182,12 @@ Napi::Value CopyBatchAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CopyWorker* worker = nullptr;
   try {
-    auto spans = SpansOf(env, info[0]);
-    auto ops = ParseCopyOps(env, spans, Float64Arg(info, 1, "ops"));
+    auto buffers = BuffersOf(env, info[0]);
+    auto ops = ParseCopyOps(env, buffers.spans, Float64Arg(info, 1, "ops"));
     bool withChecksums = info.Length() > 2 && !info[2].IsUndefined();
     uint64_t* checksums = withChecksums ? ChecksumOut(env, info[2], ops.size()) : nullptr;
     worker = new CopyWorker(env, std::move(ops), checksums);
-    auto buffers = info[0].As<Napi::Array>();
-    for (uint32_t i = 0; i < buffers.Length(); ++i) worker->Keep(buffers.Get(i));
+    for (const Napi::Value& buffer : buffers.values) worker->Keep(buffer);
     if (withChecksums) worker->Keep(info[2]);
   } catch (const Napi::Error& error) {
     delete worker;
@@ -171,17 +203,17 @@ Napi::Value CopyBatchAsync(const Napi::CallbackInfo& info) {
 // checksumBatch(buffers, ops, checksums): ops are [bufferIndex, offset, length] triples.
 Napi::Value ChecksumBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto spans = SpansOf(env, info[0]);
+  auto spans = BuffersOf(env, info[0]).spans;
   auto ops = Float64Arg(info, 1, "ops");
-  if (ops.ElementLength() % kChecksumOpWidth != 0) {
+  if (ops.length % kChecksumOpWidth != 0) {
     ThrowRange(env, "expected `ops` to hold 3 numbers per op (bufferIndex, offset, length), got " +
-                        std::to_string(ops.ElementLength()) + " numbers");
+                        std::to_string(ops.length) + " numbers");
   }
-  size_t count = ops.ElementLength() / kChecksumOpWidth;
+  size_t count = ops.length / kChecksumOpWidth;
   uint64_t* out = ChecksumOut(env, info[2], count);
   std::vector<ByteSpan> ranges(count);
   for (size_t op = 0; op < count; ++op) {
-    const double* row = ops.Data() + op * kChecksumOpWidth;
+    const double* row = ops.data + op * kChecksumOpWidth;
     const ByteSpan& span = SpanAt(env, spans, row[0], "bufferIndex", op);
     size_t offset = SizeAt(env, row[1], "offset", op);
     size_t length = SizeAt(env, row[2], "length", op);
@@ -211,7 +243,7 @@ PagedCopy ParsePaged(const Napi::CallbackInfo& info, size_t pagedArg, size_t off
   size_t pageBytes = SizeArg(info, pageBytesArg, "pageBytes");
   ByteSpan block = SpanOf(env, info[blockArg], "block");
   size_t blockOffset = SizeArg(info, blockOffsetArg, "blockOffset");
-  size_t count = offsets.ElementLength();
+  size_t count = offsets.length;
   if (blockOffset > block.length || (pageBytes != 0 && count > (block.length - blockOffset) / pageBytes)) {
     ThrowRange(env, "`block` needs " + std::to_string(count) + " pages of " + std::to_string(pageBytes) +
                         " bytes from offset " + std::to_string(blockOffset) + " but holds " +
@@ -219,7 +251,7 @@ PagedCopy ParsePaged(const Napi::CallbackInfo& info, size_t pagedArg, size_t off
   }
   PagedCopy copy{std::vector<uint8_t*>(count), block.data + blockOffset, pageBytes};
   for (size_t page = 0; page < count; ++page) {
-    double value = offsets.Data()[page];
+    double value = offsets.data[page];
     if (!IsSize(value)) ThrowNotSize(env, "`pageOffsets[" + std::to_string(page) + "]`", value);
     size_t offset = static_cast<size_t>(value);
     if (offset > paged.length || pageBytes > paged.length - offset) {

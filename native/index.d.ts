@@ -24,6 +24,8 @@ export interface NativeAddon {
   /**
    * The same batch on the libuv thread pool. Buffers stay referenced (alive) until the promise
    * settles. Bad arguments reject the promise (nothing is queued); it never throws.
+   * As with fs.read into a Buffer, do not transfer or resize a plain ArrayBuffer while a copy
+   * uses it: node-api cannot pin its memory. Arenas are safe (Node clones them on transfer).
    */
   copyBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, checksums?: BigUint64Array): Promise<void>;
   /** XXH64 (seed 0) of each [bufferIndex, offset, length] range. */

@@ -227,7 +227,11 @@ function spansOf(value: unknown): Span[] {
   if (!Array.isArray(value)) {
     throw new TypeError(`expected an array of ArrayBuffers/TypedArrays for \`buffers\`, got ${describe(value)}`);
   }
-  return value.map((buffer, i) => spanOf(buffer, `buffers[${i}]`));
+  // Every element is read before any is checked, as natively (where that keeps user getters
+  // from running once raw pointers are taken).
+  const values: unknown[] = [];
+  for (let i = 0; i < value.length; i++) values.push(value[i]);
+  return values.map((buffer, i) => spanOf(buffer, `buffers[${i}]`));
 }
 
 function spanAt(spans: readonly Span[], value: number, name: string, op: number): Span {

@@ -57,7 +57,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--quiet', 'no progress bar')
     .action(async (tracePath: string, flags: ReplayFlags) => {
       const result = await runReplayCommand(tracePath, flags);
-      if (flags.report) await writeFile(flags.report, renderHtmlReport(result));
+      if (flags.report) await writeFile(flags.report, await renderHtmlReport(result));
       process.stdout.write(flags.format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : `${renderReplayTable(result)}\n`);
     });
 }

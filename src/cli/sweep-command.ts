@@ -56,7 +56,7 @@ export function registerSweepCommand(program: Command): void {
       }).finally(() => progress.done());
       const json = `${JSON.stringify(result, null, 2)}\n`;
       if (flags.out) await writeFile(flags.out, json);
-      if (flags.report) await writeFile(flags.report, renderHtmlReport(result.entries));
+      if (flags.report) await writeFile(flags.report, await renderHtmlReport(result.entries));
       if (flags.format === 'json') {
         process.stdout.write(json);
         return;

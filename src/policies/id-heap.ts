@@ -25,7 +25,7 @@ export class IdHeap {
 
   /** Whether `id` is in the heap. */
   has(id: number): boolean {
-    return id >= 0 && id < this.slotOf.length && this.slotOf[id]! >= 0;
+    return (id >>> 0) === id && id < this.slotOf.length && this.slotOf[id]! >= 0;
   }
 
   /** The primary key `id` was last given (meaningful only while it is in the heap). */

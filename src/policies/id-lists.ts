@@ -29,9 +29,9 @@ export class IdLists {
     this.lengths = new Int32Array(queues);
   }
 
-  /** The queue holding `id`, or -1 (also for ids never seen, negative or fractional). */
+  /** The queue holding `id`, or -1 (also for ids never seen, negative or fractional: `>>> 0` keeps only uint32 integers). */
   queueOf(id: number): number {
-    return id >= 0 && id < this.owner.length ? this.owner[id]! - 1 : -1;
+    return (id >>> 0) === id && id < this.owner.length ? this.owner[id]! - 1 : -1;
   }
 
   /** Number of ids in `queue`. */

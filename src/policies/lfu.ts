@@ -48,7 +48,7 @@ export class LfuPolicy implements EvictionPolicy {
   }
 
   has(id: number): boolean {
-    return id >= 0 && id < this.bucketOf.length && this.bucketOf[id]! >= 0;
+    return (id >>> 0) === id && id < this.bucketOf.length && this.bucketOf[id]! >= 0;
   }
 
   /** The reference count of a tracked block (1 after insert, +1 per touch), or 0 when untracked. */

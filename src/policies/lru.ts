@@ -32,13 +32,13 @@ export class LruPolicy implements EvictionPolicy {
   }
 
   has(id: number): boolean {
-    return id >= 0 && 2 * id < this.links.length && this.links[2 * id] !== UNTRACKED;
+    return (id >>> 0) === id && 2 * id < this.links.length && this.links[2 * id] !== UNTRACKED;
   }
 
   insert(id: number): void {
-    if (this.has(id)) throw alreadyTracked(this.name, id);
     assertBlockId(id);
     if (2 * id >= this.links.length) this.grow(id);
+    else if (this.links[2 * id] !== UNTRACKED) throw alreadyTracked(this.name, id);
     this.append(id);
     this.count++;
   }

@@ -34,8 +34,9 @@ export const DEFAULT_SMALL_QUEUE_RATIO = 0.1;
  * One deliberate adaptation: the paper's EVICT may remove two objects (when a promotion overfills
  * main it evicts from main and then keeps evicting from small). Our `evict` returns exactly one
  * victim, so a promotion that overfills main (|M| > (1 − r)·C) makes main's victim the answer and
- * the next `evict` call resumes with small. Unevictable blocks are skipped in place: they are not
- * promoted, reinserted or aged while skipped.
+ * the next `evict` call starts over. Unevictable blocks are skipped in place: they are not
+ * promoted, reinserted or aged while skipped. `miss(id)` consumes a ghost entry before the
+ * evictions (the paper looks the ghost up on the miss), so evictions cannot push it out first.
  */
 export class S3FifoPolicy implements EvictionPolicy {
   readonly name = 's3fifo';

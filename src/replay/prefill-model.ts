@@ -3,19 +3,20 @@ import { invalidArgument } from '../errors.js';
 import { bytesPerToken, type ModelGeometry } from '../model/geometry.js';
 import type { GpuModel } from './gpu.js';
 
-/** Knobs of the compute model. Defaults are typical of well-tuned serving stacks; override with measured figures. */
-export interface ComputeOptions {
-  /**
-   * Fraction of the GPU's dense peak FLOP/s a prefill sustains (model FLOPs utilisation). Large
-   * prefills on H100-class GPUs reach roughly 40-60% in vLLM/SGLang, hence the middle of that range.
-   * @default 0.5
-   */
-  readonly prefillUtilisation: number;
+/**
+ * Fraction of the GPU's dense peak FLOP/s a prefill sustains (model FLOPs utilisation) unless told
+ * otherwise: large prefills on H100-class GPUs reach roughly 40-60% in vLLM/SGLang, hence the
+ * middle of that range. Override it with a measured figure.
+ */
+export const DEFAULT_PREFILL_UTILISATION = 0.5;
+
+/** Knobs of the decode model. Defaults are typical of well-tuned serving stacks; override with measured figures. */
+export interface DecodeOptions {
   /**
    * Fraction of HBM bandwidth a decode step sustains (decode streams weights and KV from HBM).
    * @default 0.8
    */
-  readonly decodeBandwidthUtilisation: number;
+  readonly bandwidthUtilisation: number;
   /** Bytes of one weight parameter read by every decode step. @default 2 (BF16 weights) */
   readonly weightBytesPerParam: number;
   /**
@@ -23,30 +24,30 @@ export interface ComputeOptions {
    * still reads its own KV cache. 1 gives the per-request (unbatched) upper bound.
    * @default 1
    */
-  readonly decodeBatchSize: number;
+  readonly batchSize: number;
 }
 
-/** The defaults of {@link ComputeOptions}. */
-export const DEFAULT_COMPUTE_OPTIONS: ComputeOptions = Object.freeze({
-  prefillUtilisation: 0.5,
-  decodeBandwidthUtilisation: 0.8,
+/** The defaults of {@link DecodeOptions}. */
+export const DEFAULT_DECODE_OPTIONS: DecodeOptions = Object.freeze({
+  bandwidthUtilisation: 0.8,
   weightBytesPerParam: 2,
-  decodeBatchSize: 1,
+  batchSize: 1,
 });
 
-/** Fills in defaults and checks every field once, so the per-request functions need not. */
-export function resolveComputeOptions(options: Partial<ComputeOptions> = {}): ComputeOptions {
-  const resolved = { ...DEFAULT_COMPUTE_OPTIONS, ...options };
-  for (const field of ['prefillUtilisation', 'decodeBandwidthUtilisation'] as const) {
-    const value = resolved[field];
-    if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw invalidArgument(field, 'a number in (0, 1]', value);
-  }
+function checkUtilisation(name: string, value: number): void {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw invalidArgument(name, 'a number in (0, 1]', value);
+}
+
+/** Fills in defaults and checks every field once, so {@link decodeSeconds} need not. */
+export function resolveDecodeOptions(options: Partial<DecodeOptions> = {}): DecodeOptions {
+  const resolved = { ...DEFAULT_DECODE_OPTIONS, ...options };
+  checkUtilisation('bandwidthUtilisation', resolved.bandwidthUtilisation);
   const weightBytes = resolved.weightBytesPerParam;
   if (typeof weightBytes !== 'number' || !(weightBytes > 0) || !Number.isFinite(weightBytes)) {
     throw invalidArgument('weightBytesPerParam', 'a positive finite number', weightBytes);
   }
-  if (!Number.isSafeInteger(resolved.decodeBatchSize) || resolved.decodeBatchSize <= 0) {
-    throw invalidArgument('decodeBatchSize', 'a positive integer', resolved.decodeBatchSize);
+  if (!Number.isSafeInteger(resolved.batchSize) || resolved.batchSize <= 0) {
+    throw invalidArgument('batchSize', 'a positive integer', resolved.batchSize);
   }
   return Object.freeze(resolved);
 }
@@ -70,37 +71,41 @@ export function prefillFlops(model: ModelGeometry, newTokens: number, cachedToke
   return linear + attention;
 }
 
-/** Seconds to prefill `newTokens` after `cachedTokens`: {@link prefillFlops} / (peak × prefillUtilisation). */
+/**
+ * Seconds to prefill `newTokens` after `cachedTokens`: {@link prefillFlops} / (peak × utilisation).
+ * @param utilisation fraction of peak FLOP/s achieved, in (0, 1]; default {@link DEFAULT_PREFILL_UTILISATION}
+ */
 export function prefillSeconds(
   model: ModelGeometry,
   gpu: GpuModel,
   newTokens: number,
   cachedTokens: number,
-  options: ComputeOptions = DEFAULT_COMPUTE_OPTIONS,
+  utilisation: number = DEFAULT_PREFILL_UTILISATION,
 ): number {
-  return prefillFlops(model, newTokens, cachedTokens) / (gpu.peakFlopsPerSec * options.prefillUtilisation);
+  checkUtilisation('utilisation', utilisation);
+  return prefillFlops(model, newTokens, cachedTokens) / (gpu.peakFlopsPerSec * utilisation);
 }
 
 /**
  * Seconds to decode `outputTokens` further tokens after a prompt of `contextTokens`. Decode is
  * memory-bound: step i reads the active weights (shared by the batch) and the request's KV cache
  * of contextTokens + i tokens from HBM, so the bytes are
- * outputTokens × activeParams × weightBytesPerParam / decodeBatchSize
+ * outputTokens × activeParams × weightBytesPerParam / batchSize
  * + bytesPerToken × (outputTokens × contextTokens + outputTokens × (outputTokens − 1) / 2),
- * divided by HBM bandwidth × decodeBandwidthUtilisation.
+ * divided by HBM bandwidth × bandwidthUtilisation.
  */
 export function decodeSeconds(
   model: ModelGeometry,
   gpu: GpuModel,
-  contextTokens: number,
   outputTokens: number,
-  options: ComputeOptions = DEFAULT_COMPUTE_OPTIONS,
+  contextTokens: number,
+  options: DecodeOptions = DEFAULT_DECODE_OPTIONS,
 ): number {
-  checkTokens('contextTokens', contextTokens);
   checkTokens('outputTokens', outputTokens);
-  const weightBytes = (outputTokens * model.activeParams * options.weightBytesPerParam) / options.decodeBatchSize;
+  checkTokens('contextTokens', contextTokens);
+  const weightBytes = (outputTokens * model.activeParams * options.weightBytesPerParam) / options.batchSize;
   const kvBytes = bytesPerToken(model) * (outputTokens * contextTokens + (outputTokens * (outputTokens - 1)) / 2);
-  return (weightBytes + kvBytes) / (gpu.hbmBytesPerSec * options.decodeBandwidthUtilisation);
+  return (weightBytes + kvBytes) / (gpu.hbmBytesPerSec * options.bandwidthUtilisation);
 }
 
 /**
@@ -109,7 +114,7 @@ export function decodeSeconds(
  * max(load, prefill) + min(load, prefill) / layers. It reduces to the prefill alone when nothing
  * is loaded and to the load alone when nothing is computed.
  */
-export function overlappedTtftSeconds(loadSec: number, prefillSec: number, layers: number): number {
+export function ttftWithCache(loadSec: number, prefillSec: number, layers: number): number {
   return Math.max(loadSec, prefillSec) + Math.min(loadSec, prefillSec) / layers;
 }
 
@@ -119,7 +124,7 @@ export interface RequestTiming {
   prefillSecWithCache: number;
   /** Prefill of every input token. */
   prefillSecWithoutCache: number;
-  /** {@link overlappedTtftSeconds} of the hits' load time and the misses' prefill. */
+  /** {@link ttftWithCache} of the hits' load time and the misses' prefill. */
   ttftWithCacheSec: number;
   /** Equal to prefillSecWithoutCache: nothing to load. */
   ttftWithoutCacheSec: number;
@@ -137,7 +142,7 @@ export function requestTiming(
   inputTokens: number,
   hitTokens: number,
   loadSec: number,
-  options: ComputeOptions = DEFAULT_COMPUTE_OPTIONS,
+  utilisation: number = DEFAULT_PREFILL_UTILISATION,
   out: RequestTiming = { prefillSecWithCache: 0, prefillSecWithoutCache: 0, ttftWithCacheSec: 0, ttftWithoutCacheSec: 0 },
 ): RequestTiming {
   checkTokens('inputTokens', inputTokens);
@@ -146,11 +151,11 @@ export function requestTiming(
   }
   checkTokens('loadSec', loadSec);
   const cachedTokens = inputTokens > 0 && hitTokens >= inputTokens ? inputTokens - 1 : hitTokens;
-  const withCache = prefillSeconds(model, gpu, inputTokens - cachedTokens, cachedTokens, options);
-  const withoutCache = prefillSeconds(model, gpu, inputTokens, 0, options);
+  const withCache = prefillSeconds(model, gpu, inputTokens - cachedTokens, cachedTokens, utilisation);
+  const withoutCache = prefillSeconds(model, gpu, inputTokens, 0, utilisation);
   out.prefillSecWithCache = withCache;
   out.prefillSecWithoutCache = withoutCache;
-  out.ttftWithCacheSec = overlappedTtftSeconds(loadSec, withCache, model.layers);
+  out.ttftWithCacheSec = ttftWithCache(loadSec, withCache, model.layers);
   out.ttftWithoutCacheSec = withoutCache;
   return out;
 }

@@ -2,6 +2,7 @@
 import type { ControlTierCounters } from '../engine/control-plane.js';
 import type { DeviceModel } from '../hardware/device.js';
 import type { GpuModel } from './gpu.js';
+import { gpuSavings } from './prefill-model.js';
 import type { TransferQueues } from './transfer-queues.js';
 import type { CurvePoint } from './lru-curve.js';
 import type { OptResult } from './opt.js';
@@ -29,6 +30,8 @@ export interface ReplayEnd {
 export class ReplayStatsCollector {
   /** Block accesses that found no room even after eviction (only with decode pins). */
   bypassed = 0;
+  /** Requests that recomputed their hits because loading them was slower. */
+  private recomputed = 0;
   private blocks = 0;
   private tokens = 0;
   private requests = 0;
@@ -73,8 +76,12 @@ export class ReplayStatsCollector {
     this.independentHits++;
   }
 
-  /** The request's time to first token with the cache, without it, and its prefill seconds with the cache. */
-  ttft(withCacheSec: number, withoutCacheSec: number, prefillWithCacheSec: number): void {
+  /**
+   * The request's time to first token with the cache and without it, its prefill seconds with the
+   * cache, and whether it recomputed its hits because loading them would have been slower.
+   */
+  ttft(withCacheSec: number, withoutCacheSec: number, prefillWithCacheSec: number, recomputed: boolean): void {
+    if (recomputed) this.recomputed++;
     this.ttftWith[this.requests] = withCacheSec;
     this.ttftWithout[this.requests] = withoutCacheSec;
     this.prefillWithSec += prefillWithCacheSec;
@@ -99,6 +106,7 @@ export class ReplayStatsCollector {
       const bytesRead = (this.hitBlocks[t]! * (t === 0 ? 1 : 0) + c.promotionsOut + c.demotionsOut + copiesOut) * bb;
       const bytesWritten = (c.inserts + c.promotionsIn + c.demotionsIn + c.copiesIn) * bb;
       const busySec = end.queues.deviceBusySec(t);
+      const elapsedSec = end.queues.deviceElapsedSec(t);
       tiers[tier.name] = {
         name: tier.name,
         device: tier.device.name,
@@ -115,13 +123,13 @@ export class ReplayStatsCollector {
         bytesRead,
         bytesWritten,
         busySec,
-        effectiveBytesPerSec: busySec > 0 ? end.queues.deviceBytes(t) / busySec : 0,
+        effectiveBytesPerSec: elapsedSec > 0 ? end.queues.deviceBytes(t) / elapsedSec : 0,
         peakBlocks: this.peakBlocks[t]!,
       };
     });
     const withCache = this.ttftWith.subarray(0, this.requests);
     const withoutCache = this.ttftWithout.subarray(0, this.requests);
-    const secSaved = this.prefillWithoutSec - this.prefillWithSec;
+    const savings = gpuSavings(end.gpu, this.prefillWithSec, this.prefillWithoutSec);
     return {
       config: end.config,
       requests: this.requests,
@@ -148,12 +156,9 @@ export class ReplayStatsCollector {
           }
         : {}),
       ttft: { withCache: percentiles(withCache), withoutCache: percentiles(withoutCache) },
-      gpu: {
-        prefillSecWithCache: this.prefillWithSec,
-        prefillSecWithoutCache: this.prefillWithoutSec,
-        secSaved,
-        costSavedUsd: (secSaved / 3600) * end.gpu.costPerHourUsd,
-      },
+      gpu: savings,
+      recomputedRequests: this.recomputed,
+      bypassedBlocks: this.bypassed,
       durationSec: end.durationSec,
       wall: { seconds: end.wallSec, blockRefsPerSec: end.wallSec > 0 ? this.blocks / end.wallSec : 0 },
       ...(end.curve

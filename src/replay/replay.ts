@@ -16,7 +16,7 @@ import type { DeviceModel } from '../hardware/device.js';
 import { resolveDevice, resolveLink, defaultDeviceFor, defaultLinkFor } from '../hardware/presets.js';
 import type { PolicyOptions } from '../policies/policy.js';
 import { resolveGpu, type GpuModel } from './gpu.js';
-import { decodeSeconds, prefillSeconds, ttftWithCache } from './prefill-model.js';
+import { decodeSeconds, requestTiming, type RequestTiming } from './prefill-model.js';
 import { TransferQueues } from './transfer-queues.js';
 import { defaultCurveCapacities, lruCurve } from './lru-curve.js';
 import { optHitRatio } from './opt.js';
@@ -135,7 +135,12 @@ export function prepareReplay(options: ReplayOptions): ReplaySetup {
   };
 }
 
-/** The prefill, TTFT and decode of one request, given when its loads finish; feeds `stats`. */
+/**
+ * Times one request whose KV for `hitTokens` reaches the GPU `loadSec` after arrival, and feeds
+ * `stats`; returns its TTFT. When loading would be slower than recomputing everything (a slow tier
+ * behind a busy link), the request recomputes instead, as a serving engine that weighs the two
+ * would: so the cache never makes a request slower than no cache.
+ */
 export function timeRequest(
   setup: ReplaySetup,
   stats: ReplayStatsCollector,
@@ -143,13 +148,14 @@ export function timeRequest(
   hitTokens: number,
   loadSec: number,
 ): number {
-  const { model, gpu, utilisation } = setup;
-  const prefillSec = prefillSeconds(model, gpu, inputTokens - hitTokens, hitTokens, utilisation);
-  const fullPrefillSec = prefillSeconds(model, gpu, inputTokens, 0, utilisation);
-  const ttft = ttftWithCache(loadSec, prefillSec, model.layers);
-  stats.ttft(ttft, fullPrefillSec, prefillSec);
+  const timing = requestTiming(setup.model, setup.gpu, inputTokens, hitTokens, loadSec, setup.utilisation, scratchTiming);
+  const recompute = timing.ttftWithCacheSec > timing.ttftWithoutCacheSec;
+  const ttft = recompute ? timing.ttftWithoutCacheSec : timing.ttftWithCacheSec;
+  stats.ttft(ttft, timing.ttftWithoutCacheSec, recompute ? timing.prefillSecWithoutCache : timing.prefillSecWithCache, recompute);
   return ttft;
 }
+
+const scratchTiming: RequestTiming = { prefillSecWithCache: 0, prefillSecWithoutCache: 0, ttftWithCacheSec: 0, ttftWithoutCacheSec: 0 };
 
 /** The parts of the result every replay mode computes the same way: OPT, the curve, the config. */
 export function replayExtras(options: ReplayOptions, setup: ReplaySetup, payload: string): Pick<ReplayEnd, 'config' | 'opt' | 'curve' | 'durationSec'> {
@@ -254,8 +260,9 @@ export function replay(options: ReplayOptions): ReplayResult {
         const moved = counts[from * stride + to]!;
         if (moved === 0) continue;
         counts[from * stride + to] = 0;
-        const done = queues.transfer(from, to, moved * blockBytes, nowSec);
-        if (to === 0 && from > 0 && done > loadDoneSec) loadDoneSec = done;
+        const load = to === 0 && from > 0;
+        const done = queues.transfer(from, to, moved * blockBytes, nowSec, !load);
+        if (load && done > loadDoneSec) loadDoneSec = done;
       }
     }
     const ttft = timeRequest(setup, stats, input, hitTokens, loadDoneSec - nowSec);

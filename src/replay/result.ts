@@ -80,12 +80,19 @@ export interface ReplayResult {
    * comparable with general cache simulators such as libCacheSim.
    */
   independentReference: { hitBlocks: number; blockHitRatio: number };
-  /** Belady/OPT at the top tier's capacity (one tier, bypass allowed); absent when not computed. */
+  /**
+   * Belady/OPT with bypass, prefix rule, as one tier of the hierarchy's total capacity: the bound
+   * on the overall (any-tier) hit ratio. Absent when not computed.
+   */
   opt?: { capacityBlocks: number; hitBlocks: number; blockHitRatio: number; tokenHitRatio: number };
   /** Time to first token per request, with the cache and with prefill of everything. */
   ttft: { withCache: Percentiles; withoutCache: Percentiles };
   /** GPU time and its cost, with and without the cache. */
   gpu: { prefillSecWithCache: number; prefillSecWithoutCache: number; secSaved: number; costSavedUsd: number };
+  /** Requests that recomputed their hits because loading them would have been slower than prefill. */
+  recomputedRequests: number;
+  /** Block insertions skipped because the top tier was full of pinned blocks (decode pins only). */
+  bypassedBlocks: number;
   /** Virtual duration of the trace, seconds. */
   durationSec: number;
   /** Wall-clock time of the replay and its speed. */

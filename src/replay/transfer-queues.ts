@@ -20,12 +20,8 @@
 import { invalidArgument } from '../errors.js';
 import type { DeviceModel, LinkModel } from '../hardware/device.js';
 
-/** The hierarchy to time: tier devices top first, and the links between adjacent tiers. */
-export interface TransferQueuesConfig {
-  /** Device of each tier, top (closest to the GPU) first. At least one. */
-  readonly devices: readonly DeviceModel[];
-  /** links[i - 1] joins tier i - 1 and tier i; exactly devices.length − 1 of them. */
-  readonly links: readonly LinkModel[];
+/** Options of {@link TransferQueues} beyond the devices and links. */
+export interface TransferQueuesOptions {
   /**
    * The link between the GPU and tier 0. Leave it out when tier 0 is the GPU's own HBM: then hits
    * in tier 0 are used in place (no transfer) and loads from lower tiers end by writing into tier 0.
@@ -72,7 +68,7 @@ export interface LinkQueueStats {
 /** A plain copy of every counter. */
 export interface TransferQueuesSnapshot {
   tiers: TierQueueStats[];
-  /** links[i - 1] is the link above tier i (between tier i − 1 and tier i). */
+  /** links[i] joins tier i and tier i + 1, as in the constructor. */
   links: LinkQueueStats[];
   /** Present when configured. */
   gpuLink?: LinkQueueStats;
@@ -101,9 +97,9 @@ function checkLatency(name: string, value: number): void {
 }
 
 /**
- * FCFS transfer queues over a tier hierarchy. Positions: the GPU is −1, tiers are 0..n−1 top
- * first. Queue indices: device i is i; link i (above tier i; link 0 is the GPU link) is
- * n + 2i + direction.
+ * FCFS transfer queues over a tier hierarchy. Internally, positions are −1 for the GPU and 0..n−1
+ * for the tiers, top first; queue i is device i, and link slot k (k = 0: the GPU link; k ≥ 1: the
+ * link between tiers k − 1 and k) has queues n + 2k (down) and n + 2k + 1 (up).
  */
 export class TransferQueues {
   /** Number of tiers. */
@@ -116,7 +112,9 @@ export class TransferQueues {
   private readonly links: readonly (LinkModel | undefined)[];
   /** Where loads end and stores start: −1 with a GPU link, else 0 (tier 0 is GPU memory). */
   private readonly gpuPosition: number;
+  /** When each queue is free of all traffic, and of foreground traffic only. */
   private readonly freeAt: Float64Array;
+  private readonly foregroundFreeAt: Float64Array;
   private readonly busy: Float64Array;
   private readonly moved: Float64Array;
   private readonly count: Float64Array;
@@ -125,35 +123,39 @@ export class TransferQueues {
   private readonly pathBytesPerSec: Float64Array;
   private readonly pathLatencySec: Float64Array;
 
-  constructor(config: TransferQueuesConfig) {
-    const n = config.devices.length;
-    if (n === 0) throw invalidArgument('devices', 'at least one tier device', config.devices);
-    if (config.links.length !== n - 1) {
-      throw invalidArgument('links', `${n - 1} links (one between each pair of adjacent tiers)`, config.links);
+  /**
+   * @param devices the device of each tier, top (closest to the GPU) first; at least one
+   * @param links links[i] joins tier i and tier i + 1: exactly devices.length − 1 of them
+   */
+  constructor(devices: readonly DeviceModel[], links: readonly LinkModel[], options: TransferQueuesOptions = {}) {
+    const n = devices.length;
+    if (n === 0) throw invalidArgument('devices', 'at least one tier device', devices);
+    if (links.length !== n - 1) {
+      throw invalidArgument('links', `${n - 1} links (one between each pair of adjacent tiers)`, links);
     }
-    config.devices.forEach((d, i) => {
+    devices.forEach((d, i) => {
       checkPositive(`devices[${i}].readBytesPerSec`, d.readBytesPerSec);
       checkPositive(`devices[${i}].writeBytesPerSec`, d.writeBytesPerSec);
       checkLatency(`devices[${i}].latencySec`, d.latencySec);
     });
-    config.links.forEach((l, i) => {
+    links.forEach((l, i) => {
       checkPositive(`links[${i}].bytesPerSec`, l.bytesPerSec);
       checkLatency(`links[${i}].latencySec`, l.latencySec);
     });
-    if (config.gpuLink) {
-      checkPositive('gpuLink.bytesPerSec', config.gpuLink.bytesPerSec);
-      checkLatency('gpuLink.latencySec', config.gpuLink.latencySec);
+    const { gpuLink, tierNames } = options;
+    if (gpuLink) {
+      checkPositive('gpuLink.bytesPerSec', gpuLink.bytesPerSec);
+      checkLatency('gpuLink.latencySec', gpuLink.latencySec);
     }
-    if (config.tierNames && config.tierNames.length !== n) {
-      throw invalidArgument('tierNames', `${n} names`, config.tierNames);
-    }
+    if (tierNames && tierNames.length !== n) throw invalidArgument('tierNames', `${n} names`, tierNames);
     this.tierCount = n;
-    this.names = Object.freeze([...(config.tierNames ?? config.devices.map((d) => d.name))]);
-    this.devices = Object.freeze([...config.devices]);
-    this.links = Object.freeze([config.gpuLink, ...config.links]);
-    this.gpuPosition = config.gpuLink ? -1 : 0;
+    this.names = Object.freeze([...(tierNames ?? devices.map((d) => d.name))]);
+    this.devices = Object.freeze([...devices]);
+    this.links = Object.freeze([gpuLink, ...links]);
+    this.gpuPosition = gpuLink ? -1 : 0;
     const queues = 3 * n;
     this.freeAt = new Float64Array(queues);
+    this.foregroundFreeAt = new Float64Array(queues);
     this.busy = new Float64Array(queues);
     this.moved = new Float64Array(queues);
     this.count = new Float64Array(queues);
@@ -162,7 +164,7 @@ export class TransferQueues {
     this.pathLatencySec = new Float64Array((n + 1) * (n + 1));
     for (let from = -1; from < n; from++) {
       for (let to = -1; to < n; to++) {
-        if (from === to || (!config.gpuLink && (from < 0 || to < 0))) continue;
+        if (from === to || (!gpuLink && (from < 0 || to < 0))) continue;
         let bandwidth = Infinity;
         let latency = 0;
         if (from >= 0) {
@@ -188,13 +190,16 @@ export class TransferQueues {
   /**
    * Moves `bytes` from tier `fromTier` to tier `toTier` (any two distinct tiers), requested at
    * `atSec`; returns when it finishes. Zero bytes is a no-op that returns `atSec`.
+   * A `background` transfer (demotion, write-through) yields to foreground ones (loads a request
+   * waits for): it queues behind every transfer, while a foreground one queues only behind other
+   * foreground transfers, as a serving engine's load path preempts its write-back traffic.
    */
-  transfer(fromTier: number, toTier: number, bytes: number, atSec: number): number {
+  transfer(fromTier: number, toTier: number, bytes: number, atSec: number, background = false): number {
     this.checkTier('fromTier', fromTier);
     this.checkTier('toTier', toTier);
     if (fromTier === toTier) throw invalidArgument('toTier', `a tier other than fromTier (${fromTier})`, toTier);
     checkRequest(bytes, atSec);
-    return this.schedule(fromTier, toTier, bytes, atSec);
+    return this.schedule(fromTier, toTier, bytes, atSec, background);
   }
 
   /**
@@ -221,27 +226,44 @@ export class TransferQueues {
   }
 
   /** Seconds tier `tier`'s device has been busy. */
-  tierBusySec(tier: number): number {
+  deviceBusySec(tier: number): number {
     this.checkTier('tier', tier);
     return this.busy[tier];
   }
 
   /** Bytes read from or written to tier `tier`'s device. */
-  tierBytes(tier: number): number {
+  deviceBytes(tier: number): number {
     this.checkTier('tier', tier);
     return this.moved[tier];
   }
 
-  /** Busy seconds of the link above tier `tier`, both directions summed (tier 0: the GPU link). */
-  linkBusySec(tier: number): number {
-    const down = this.linkQueue(tier, DOWN);
-    return this.busy[down] + this.busy[down + 1];
+  /**
+   * Sum over the transfers that used tier `tier`'s device of (finish − requested time): service
+   * plus queueing. deviceBytes / deviceElapsedSec is the bandwidth transfers actually saw.
+   */
+  deviceElapsedSec(tier: number): number {
+    this.checkTier('tier', tier);
+    return this.elapsed[tier];
   }
 
-  /** Bytes through the link above tier `tier`, both directions (tier 0: the GPU link). */
-  linkBytes(tier: number): number {
-    const down = this.linkQueue(tier, DOWN);
-    return this.moved[down] + this.moved[down + 1];
+  /** Busy seconds of links[`link`] (between tiers link and link + 1), both directions summed. */
+  linkBusySec(link: number): number {
+    return this.slotBusySec(this.linkSlot(link));
+  }
+
+  /** Bytes through links[`link`] (between tiers link and link + 1), both directions. */
+  linkBytes(link: number): number {
+    return this.slotBytes(this.linkSlot(link));
+  }
+
+  /** Busy seconds of the GPU link, both directions (0 when there is none). */
+  gpuLinkBusySec(): number {
+    return this.links[0] ? this.slotBusySec(0) : 0;
+  }
+
+  /** Bytes through the GPU link, both directions (0 when there is none). */
+  gpuLinkBytes(): number {
+    return this.links[0] ? this.slotBytes(0) : 0;
   }
 
   /** When every queue is idle, seconds (0 before any transfer). */
@@ -255,14 +277,14 @@ export class TransferQueues {
   snapshot(): TransferQueuesSnapshot {
     const tiers = this.names.map((name, i) => ({ name, device: this.devices[i].name, ...this.queueStats(i) }));
     const links: LinkQueueStats[] = [];
-    for (let i = 1; i < this.tierCount; i++) links.push(this.linkStats(i, this.names[i - 1]));
+    for (let slot = 1; slot < this.tierCount; slot++) links.push(this.linkStats(slot, this.names[slot - 1]));
     const result: TransferQueuesSnapshot = { tiers, links };
     if (this.links[0]) result.gpuLink = this.linkStats(0, 'gpu');
     return result;
   }
 
   /** The hot path: positions already checked (GPU = −1). */
-  private schedule(from: number, to: number, bytes: number, atSec: number): number {
+  private schedule(from: number, to: number, bytes: number, atSec: number, background = false): number {
     if (bytes === 0) return this.idle(atSec);
     const n = this.tierCount;
     const k = (from + 1) * (n + 1) + (to + 1);
@@ -270,7 +292,7 @@ export class TransferQueues {
     const lo = from < to ? from : to;
     const hi = from < to ? to : from;
     const linkBase = n + (from < to ? DOWN : UP);
-    const free = this.freeAt;
+    const free = background ? this.freeAt : this.foregroundFreeAt;
     let start = atSec;
     if (from >= 0 && free[from] > start) start = free[from];
     if (to >= 0 && free[to] > start) start = free[to];
@@ -279,15 +301,16 @@ export class TransferQueues {
       if (free[q] > start) start = free[q];
     }
     const finish = start + duration;
-    if (from >= 0) this.occupy(from, bytes, duration, finish, atSec);
-    if (to >= 0) this.occupy(to, bytes, duration, finish, atSec);
-    for (let i = lo + 1; i <= hi; i++) this.occupy(linkBase + 2 * i, bytes, duration, finish, atSec);
+    if (from >= 0) this.occupy(from, bytes, duration, finish, atSec, background);
+    if (to >= 0) this.occupy(to, bytes, duration, finish, atSec, background);
+    for (let i = lo + 1; i <= hi; i++) this.occupy(linkBase + 2 * i, bytes, duration, finish, atSec, background);
     this.lastStartSec = start;
     return finish;
   }
 
-  private occupy(queue: number, bytes: number, duration: number, finish: number, atSec: number): void {
-    this.freeAt[queue] = finish;
+  private occupy(queue: number, bytes: number, duration: number, finish: number, atSec: number, background: boolean): void {
+    if (finish > this.freeAt[queue]) this.freeAt[queue] = finish;
+    if (!background && finish > this.foregroundFreeAt[queue]) this.foregroundFreeAt[queue] = finish;
     this.busy[queue] += duration;
     this.moved[queue] += bytes;
     this.count[queue] += 1;
@@ -306,10 +329,22 @@ export class TransferQueues {
     }
   }
 
-  private linkQueue(tier: number, direction: number): number {
-    this.checkTier('tier', tier);
-    if (!this.links[tier]) throw invalidArgument('tier', 'a tier with a link above it (tier 0 needs gpuLink)', tier);
-    return this.tierCount + 2 * tier + direction;
+  /** The slot of links[link]: slot 0 is the GPU link. */
+  private linkSlot(link: number): number {
+    if (!Number.isInteger(link) || link < 0 || link >= this.tierCount - 1) {
+      throw invalidArgument('link', `a link index in [0, ${this.tierCount - 2}]`, link);
+    }
+    return link + 1;
+  }
+
+  private slotBusySec(slot: number): number {
+    const down = this.tierCount + 2 * slot + DOWN;
+    return this.busy[down] + this.busy[down + 1];
+  }
+
+  private slotBytes(slot: number): number {
+    const down = this.tierCount + 2 * slot + DOWN;
+    return this.moved[down] + this.moved[down + 1];
   }
 
   private queueStats(queue: number): QueueStats {
@@ -321,13 +356,13 @@ export class TransferQueues {
     };
   }
 
-  private linkStats(tier: number, upper: string): LinkQueueStats {
-    const downQueue = this.linkQueue(tier, DOWN);
+  private linkStats(slot: number, upper: string): LinkQueueStats {
+    const downQueue = this.tierCount + 2 * slot + DOWN;
     const down = this.queueStats(downQueue);
     const up = this.queueStats(downQueue + 1);
     return {
-      name: this.links[tier]!.name,
-      between: [upper, this.names[tier]],
+      name: this.links[slot]!.name,
+      between: [upper, this.names[slot]],
       down,
       up,
       bytes: down.bytes + up.bytes,

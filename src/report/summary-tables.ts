@@ -122,7 +122,9 @@ export function replayTables(result: ReplayResult): string[] {
 export function sweepTable(runs: readonly SweepRun[]): string {
   const paramKeys: string[] = [];
   for (const run of runs) for (const key of Object.keys(run.params)) if (!paramKeys.includes(key)) paramKeys.push(key);
-  const headers = ['Run', ...paramKeys, 'Policy', 'Capacity (blocks)', 'Block hit', 'Token hit', 'OPT block hit',
+  // The policy column is derived from the result; skip it when the grid already has one.
+  const showPolicy = !paramKeys.some((key) => key.toLowerCase() === 'policy');
+  const headers = ['Run', ...paramKeys, ...(showPolicy ? ['Policy'] : []), 'Capacity (blocks)', 'Block hit', 'Token hit', 'OPT block hit',
     'TTFT p50 (cache)', 'TTFT p99 (cache)', 'TTFT p50 (no cache)', 'GPU time saved', 'Cost saved'];
   const rows = runs.map(({ label, params, result }): Cell[] => [
     label,
@@ -130,7 +132,7 @@ export function sweepTable(runs: readonly SweepRun[]): string {
       const value = params[key];
       return value === undefined ? '' : typeof value === 'number' ? num(String(value)) : value;
     }),
-    policyLabel(result),
+    ...(showPolicy ? [policyLabel(result)] : []),
     num(formatCount(totalCapacityBlocks(result))),
     num(formatRatio(result.overall.blockHitRatio)),
     num(formatRatio(result.overall.tokenHitRatio)),

@@ -162,16 +162,29 @@ export class ConversationReader implements TraceReader {
     const tokenize = this.tokenize ?? (await loadEncoding(this.encoding));
     const session = new SessionParser(this.settings, tokenize, onWarning);
     const batch: TraceRequest[] = [];
-    const chunks = readLineChunks(this.path, (buf, start, end, line) => session.parse(buf, start, end, line, batch));
+    // A bad line ends the pass, but in file order only after the requests before it are handed out.
+    let failure: unknown = null;
+    const chunks = readLineChunks(this.path, (buf, start, end, line) => {
+      if (failure !== null) return;
+      const before = batch.length;
+      try {
+        session.parse(buf, start, end, line, batch);
+      } catch (error) {
+        batch.length = before; // none of a bad session's requests
+        failure = error;
+      }
+    });
     if (this.order === 'file') {
       for await (const _ of chunks) {
         for (let i = 0; i < batch.length; i++) yield batch[i]!;
         batch.length = 0;
+        if (failure !== null) throw failure;
       }
       return;
     }
     for await (const _ of chunks) {
       // Every line's requests accumulate in `batch` until the whole log is read.
+      if (failure !== null) throw failure;
     }
     // Array.prototype.sort is stable: equal timestamps keep file order.
     batch.sort((a, b) => a.timestamp - b.timestamp);

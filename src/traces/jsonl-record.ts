@@ -13,8 +13,8 @@ import { traceFieldError, traceParseError } from './trace-error.js';
 
 /**
  * How `hash_ids` must relate to `input_length`:
- * - "exact": exactly ceil(input_length / blockTokens) ids (every released Mooncake and
- *   Qwen-Bailian file satisfies this; the last block may be partial);
+ * - "exact": exactly ceil(input_length / blockTokens) ids, the last block possibly partial (true
+ *   of Mooncake's released traces, and the rule simulators built on the Qwen-Bailian files check);
  * - "none": any non-empty list (then token accounting in replay is only approximate).
  */
 export type BlockCountCheck = 'exact' | 'none';
@@ -268,12 +268,20 @@ export abstract class JsonlTraceReader implements TraceReader {
   async *[Symbol.asyncIterator](): AsyncGenerator<TraceRequest, void, undefined> {
     const parser = this.parser(this.options.internIds ? new IdInterner() : null, this.options.onWarning ?? (() => {}));
     const batch: TraceRequest[] = [];
+    // A bad line ends the pass, but only after the requests before it have been handed out.
+    let failure: unknown = null;
     const chunks = readLineChunks(this.path, (buf, start, end, line) => {
-      if (parser.parse(buf, start, end, line)) batch.push(parser.request());
+      if (failure !== null) return;
+      try {
+        if (parser.parse(buf, start, end, line)) batch.push(parser.request());
+      } catch (error) {
+        failure = error;
+      }
     });
     for await (const _ of chunks) {
       for (let i = 0; i < batch.length; i++) yield batch[i]!;
       batch.length = 0;
+      if (failure !== null) throw failure;
     }
   }
 

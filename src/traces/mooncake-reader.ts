@@ -9,13 +9,14 @@
  * - `input_length`, `output_length`: tokens, non-negative integers;
  * - `hash_ids`: the prompt's prefix block ids, 512 tokens a block (the last block may be
  *   partial); non-empty; non-negative integers below 2^53 (see `internIds` for other ids); by
- *   default exactly ceil(input_length / blockTokens) of them, as in every released Mooncake file
- *   (see `blockCountCheck`).
+ *   default exactly ceil(input_length / blockTokens) of them, as in Mooncake's released traces
+ *   (checked on the synthetic trace and on the conversation-trace sample LMCache ships; see
+ *   `blockCountCheck`).
  *
- * Other fields are ignored. Blank lines are skipped, "\r\n" endings and a UTF-8 byte-order mark
- * are accepted; line numbers count every line. Errors are ERR_TRACE_PARSE with the message
- * "<file>:<line>: <problem>" and details { file, line, field } (field null for a line that is
- * not a JSON object).
+ * Other fields are ignored. Blank lines (only spaces, tabs, CR) are skipped; "\r\n" endings and
+ * a UTF-8 byte-order mark are accepted; line numbers count every line. Errors are ERR_TRACE_PARSE
+ * with the message "<file>:<line>: <problem>" and details { file, line, field } (field null when
+ * the line is not a JSON object at all).
  */
 import { IdInterner } from './id-interner.js';
 import {

@@ -217,9 +217,11 @@ export class RecordScanner {
       if (i === length) return f;
     }
     // A key spelled with escapes ("hash\u005fids") still names its field.
-    if (buf.indexOf(BACKSLASH, start) < end) {
-      const key = this.decode(start, end) as string;
-      return this.fields.findIndex((f) => f.name === key);
+    for (let i = start + 1; i < end - 1; i++) {
+      if (buf[i] === BACKSLASH) {
+        const key = this.decode(start, end) as string;
+        return this.fields.findIndex((f) => f.name === key);
+      }
     }
     return -1;
   }
@@ -399,25 +401,21 @@ export class RecordScanner {
     const end = this.end;
     pos++;
     for (;;) {
+      let c = -1;
+      while (pos < end && (c = buf[pos]!) >= 0x20 && c !== QUOTE && c !== BACKSLASH) pos++;
       if (pos >= end) this.fail(pos, 'in a string');
-      const c = buf[pos]!;
       if (c === QUOTE) return pos + 1;
-      if (c === BACKSLASH) {
-        const e = pos + 1 < end ? buf[pos + 1]! : -1;
-        if (e === 0x75 /* u */) {
-          for (let i = 2; i < 6; i++) {
-            if (pos + i >= end || !isHex(buf[pos + i]!)) this.fail(pos + i, 'in a \\u escape');
-          }
-          pos += 6;
-        } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
-          pos += 2;
-        } else {
-          this.fail(pos + 1, 'after a backslash');
+      if (c !== BACKSLASH) this.fail(pos, 'in a string'); // a control character
+      const e = pos + 1 < end ? buf[pos + 1]! : -1;
+      if (e === 0x75 /* u */) {
+        for (let i = 2; i < 6; i++) {
+          if (pos + i >= end || !isHex(buf[pos + i]!)) this.fail(pos + i, 'in a \\u escape');
         }
-      } else if (c < 0x20) {
-        this.fail(pos, 'in a string');
+        pos += 6;
+      } else if (e === QUOTE || e === BACKSLASH || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+        pos += 2;
       } else {
-        pos++;
+        this.fail(pos + 1, 'after a backslash');
       }
     }
   }

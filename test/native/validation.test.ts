@@ -299,6 +299,21 @@ describe('native and reference agree on arbitrary input', () => {
   });
 });
 
+describe.each(IMPLEMENTATIONS)('%s against hostile arrays', (_, addon) => {
+  it('reads every element before taking any pointer, so a getter that detaches buffers[0] is seen', () => {
+    const first = new ArrayBuffer(64);
+    const buffers: unknown[] = [first];
+    Object.defineProperty(buffers, 1, {
+      get() {
+        structuredClone(first, { transfer: [first] }); // first is now detached: 0 bytes
+        return new ArrayBuffer(64);
+      },
+    });
+    const error = thrown(() => addon.copyBatch(buffers as never, new Float64Array([0, 0, 1, 0, 8])));
+    expectError(error, RangeError, 'source range [0, 8) of op 0 is outside its buffer of 0 bytes');
+  });
+});
+
 describe('native robustness', () => {
   it('passes on an exception thrown by a getter inside `buffers` instead of crashing', () => {
     const buffers: unknown[] = [Buffer.alloc(8)];

@@ -170,6 +170,12 @@ describe.each(policyNames())('policy %s (conformance)', (name) => {
     for (const bad of [-1, 1.5, Number.NaN, 2 ** 31]) {
       expect(() => policy.insert(bad)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
     }
+    for (const odd of [3.5, 2.5, -0.5, Number.NaN, -3]) {
+      expect(policy.has(odd)).toBe(false);
+      expect(() => policy.touch(odd)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+      policy.remove(odd);
+    }
+    expect(policy.has(3)).toBe(true);
     expect(() => policy.insert(-1)).toThrow('expected a block id (an integer in [0, 2147483646]) for `id`, got -1');
     expect(() => policy.touch(4)).toThrow(`expected a block id tracked by ${name} for \`id\`, got 4`);
     expect(policy.size).toBe(1);

@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { customModel, modelPreset } from '../../src/model/geometry.js';
 import { customGpu, gpuPreset } from '../../src/replay/gpu.js';
 import {
-  DEFAULT_COMPUTE_OPTIONS,
+  DEFAULT_DECODE_OPTIONS,
+  DEFAULT_PREFILL_UTILISATION,
   decodeSeconds,
   gpuSavings,
-  overlappedTtftSeconds,
   prefillFlops,
   prefillSeconds,
   requestTiming,
-  resolveComputeOptions,
+  resolveDecodeOptions,
+  ttftWithCache,
 } from '../../src/replay/prefill-model.js';
 
 // A toy model and GPU small enough to compute every figure by hand.
@@ -35,10 +36,10 @@ describe('prefill', () => {
   });
 
   it('divides by peak × utilisation (default 0.5)', () => {
-    expect(DEFAULT_COMPUTE_OPTIONS.prefillUtilisation).toBe(0.5);
+    expect(DEFAULT_PREFILL_UTILISATION).toBe(0.5);
     expect(prefillSeconds(toy, gpu, 10, 20)).toBeCloseTo(84_000 / 5e5, 12);
-    const full = resolveComputeOptions({ prefillUtilisation: 1 });
-    expect(prefillSeconds(toy, gpu, 10, 20, full)).toBeCloseTo(0.084, 12);
+    expect(prefillSeconds(toy, gpu, 10, 20, 1)).toBeCloseTo(0.084, 12);
+    expect(prefillSeconds(toy, gpu, 10, 20, 0.25)).toBeCloseTo(0.336, 12);
   });
 
   it('gives the textbook figure for Llama-3.1-8B on an H100', () => {
@@ -52,6 +53,8 @@ describe('prefill', () => {
   it('rejects negative or non-finite token counts', () => {
     expect(() => prefillFlops(toy, -1, 0)).toThrow('expected a non-negative finite number for `newTokens`, got -1');
     expect(() => prefillFlops(toy, 1, Number.NaN)).toThrow('`cachedTokens`');
+    expect(() => prefillSeconds(toy, gpu, 1, 0, 0)).toThrow('expected a number in (0, 1] for `utilisation`, got 0');
+    expect(() => prefillSeconds(toy, gpu, 1, 0, 1.2)).toThrow('`utilisation`');
   });
 });
 
@@ -59,27 +62,29 @@ describe('decode', () => {
   it('reads weights and the growing KV cache once per step', () => {
     // 3 steps after 10 tokens: weights 3·1000·2 = 6,000 B; KV 128·(3·10 + 3·2/2) = 4,224 B;
     // 10,224 B at 0.8 × 1e5 B/s = 0.1278 s.
-    expect(decodeSeconds(toy, gpu, 10, 3)).toBeCloseTo(0.1278, 12);
-    expect(decodeSeconds(toy, gpu, 10, 0)).toBe(0);
+    expect(decodeSeconds(toy, gpu, 3, 10)).toBeCloseTo(0.1278, 12);
+    expect(decodeSeconds(toy, gpu, 0, 10)).toBe(0);
+    // The first step after an empty context reads only the weights: 2,000 B at 8e4 B/s.
+    expect(decodeSeconds(toy, gpu, 1, 0)).toBeCloseTo(0.025, 12);
   });
 
   it('shares weight reads across a batch and honours the weight precision', () => {
     // Batch 4: weights 6,000 / 4 = 1,500 B + KV 4,224 B = 5,724 B at 8e4 B/s.
-    const batched = resolveComputeOptions({ decodeBatchSize: 4 });
-    expect(decodeSeconds(toy, gpu, 10, 3, batched)).toBeCloseTo(5724 / 8e4, 12);
+    const batched = resolveDecodeOptions({ batchSize: 4 });
+    expect(decodeSeconds(toy, gpu, 3, 10, batched)).toBeCloseTo(5724 / 8e4, 12);
     // FP8 weights, full bandwidth: 3·1000·1 + 4,224 = 7,224 B at 1e5 B/s.
-    const fp8 = resolveComputeOptions({ weightBytesPerParam: 1, decodeBandwidthUtilisation: 1 });
-    expect(decodeSeconds(toy, gpu, 10, 3, fp8)).toBeCloseTo(0.07224, 12);
+    const fp8 = resolveDecodeOptions({ weightBytesPerParam: 1, bandwidthUtilisation: 1 });
+    expect(decodeSeconds(toy, gpu, 3, 10, fp8)).toBeCloseTo(0.07224, 12);
   });
 });
 
 describe('time to first token', () => {
   it('overlaps loads and prefill layer by layer', () => {
     // max(0.3, 0.1) + min(0.3, 0.1) / 2 layers.
-    expect(overlappedTtftSeconds(0.3, 0.1, 2)).toBeCloseTo(0.35, 12);
-    expect(overlappedTtftSeconds(0.1, 0.3, 4)).toBeCloseTo(0.325, 12);
-    expect(overlappedTtftSeconds(0, 0.2, 80)).toBe(0.2);
-    expect(overlappedTtftSeconds(0.2, 0, 80)).toBe(0.2);
+    expect(ttftWithCache(0.3, 0.1, 2)).toBeCloseTo(0.35, 12);
+    expect(ttftWithCache(0.1, 0.3, 4)).toBeCloseTo(0.325, 12);
+    expect(ttftWithCache(0, 0.2, 80)).toBe(0.2);
+    expect(ttftWithCache(0.2, 0, 80)).toBe(0.2);
   });
 
   it('times a partial hit against a full prefill', () => {
@@ -95,7 +100,7 @@ describe('time to first token', () => {
   it('recomputes the last token of a full hit, and reuses the output object', () => {
     // 30 of 30 hit: prefill 1 token after 29: 2·1000 + 4·2·4·8·1·(29 + 0.5) = 2,000 + 7,552 = 9,552 FLOPs.
     const out = { prefillSecWithCache: -1, prefillSecWithoutCache: -1, ttftWithCacheSec: -1, ttftWithoutCacheSec: -1 };
-    const timing = requestTiming(toy, gpu, 30, 30, 0.5, DEFAULT_COMPUTE_OPTIONS, out);
+    const timing = requestTiming(toy, gpu, 30, 30, 0.5, DEFAULT_PREFILL_UTILISATION, out);
     expect(timing).toBe(out);
     expect(out.prefillSecWithCache).toBeCloseTo(9552 / 5e5, 12);
     expect(out.ttftWithCacheSec).toBeCloseTo(0.5 + 9552 / 5e5 / 2, 12);
@@ -120,16 +125,15 @@ describe('GPU savings', () => {
   });
 });
 
-describe('compute options', () => {
+describe('decode options', () => {
   it('default and validate every knob', () => {
-    expect(resolveComputeOptions()).toEqual(DEFAULT_COMPUTE_OPTIONS);
-    expect(() => resolveComputeOptions({ prefillUtilisation: 0 })).toThrow(
-      'expected a number in (0, 1] for `prefillUtilisation`, got 0',
+    expect(resolveDecodeOptions()).toEqual(DEFAULT_DECODE_OPTIONS);
+    expect(DEFAULT_DECODE_OPTIONS).toEqual({ bandwidthUtilisation: 0.8, weightBytesPerParam: 2, batchSize: 1 });
+    expect(() => resolveDecodeOptions({ bandwidthUtilisation: 0 })).toThrow(
+      'expected a number in (0, 1] for `bandwidthUtilisation`, got 0',
     );
-    expect(() => resolveComputeOptions({ decodeBandwidthUtilisation: 1.5 })).toThrow('`decodeBandwidthUtilisation`');
-    expect(() => resolveComputeOptions({ weightBytesPerParam: -2 })).toThrow('`weightBytesPerParam`');
-    expect(() => resolveComputeOptions({ decodeBatchSize: 1.5 })).toThrow(
-      'expected a positive integer for `decodeBatchSize`, got 1.5',
-    );
+    expect(() => resolveDecodeOptions({ bandwidthUtilisation: 1.5 })).toThrow('`bandwidthUtilisation`');
+    expect(() => resolveDecodeOptions({ weightBytesPerParam: -2 })).toThrow('`weightBytesPerParam`');
+    expect(() => resolveDecodeOptions({ batchSize: 1.5 })).toThrow('expected a positive integer for `batchSize`, got 1.5');
   });
 });

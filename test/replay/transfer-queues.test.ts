@@ -20,7 +20,7 @@ const nvme = link('nvme', 100, 0.02);
 const sata = link('sata', 40, 0.002);
 
 function fourTiers(): TransferQueues {
-  return new TransferQueues({ devices: [hbm, ddr, ssd, hdd], links: [pcie, nvme, sata] });
+  return new TransferQueues([hbm, ddr, ssd, hdd], [pcie, nvme, sata]);
 }
 
 describe('TransferQueues', () => {
@@ -44,10 +44,13 @@ describe('TransferQueues', () => {
     expect(snap.links[0]!.up.busySec).toBeCloseTo(1.02, 12);
     expect(snap.links[0]!.down).toEqual({ busySec: 0, bytes: 0, transfers: 0, elapsedSec: 0 });
     expect(snap.gpuLink).toBeUndefined();
-    expect(queues.tierBusySec(1)).toBeCloseTo(1.02, 12);
-    expect(queues.tierBytes(0)).toBe(200);
-    expect(queues.linkBytes(1)).toBe(200);
-    expect(queues.linkBusySec(1)).toBeCloseTo(1.02, 12);
+    expect(queues.deviceBusySec(1)).toBeCloseTo(1.02, 12);
+    expect(queues.deviceBytes(0)).toBe(200);
+    expect(queues.deviceElapsedSec(1)).toBeCloseTo(1.33, 12);
+    expect(queues.linkBytes(0)).toBe(200);
+    expect(queues.linkBusySec(0)).toBeCloseTo(1.02, 12);
+    expect(queues.linkBytes(1)).toBe(0);
+    expect(queues.gpuLinkBytes()).toBe(0);
     expect(queues.drainSec()).toBeCloseTo(1.02, 12);
   });
 
@@ -81,12 +84,7 @@ describe('TransferQueues', () => {
 
   it('times loads and stores over a GPU link when tier 0 is host memory', () => {
     const pcieToGpu = link('pcie-gpu', 80, 0.005);
-    const queues = new TransferQueues({
-      devices: [ddr, ssd],
-      links: [nvme],
-      gpuLink: pcieToGpu,
-      tierNames: ['dram', 'flash'],
-    });
+    const queues = new TransferQueues([ddr, ssd], [nvme], { gpuLink: pcieToGpu, tierNames: ['dram', 'flash'] });
     // dram → GPU: min(ddr read 200, gpu link 80) = 80 B/s; latency max(0.01, 0.005) → 1.01 s.
     expect(queues.load(0, 80, 0)).toBeCloseTo(1.01, 12);
     // GPU → flash down the GPU link and nvme: min(80, 100, ssd write 25) = 25 B/s; latency 0.1 → 2.1 s, in parallel.
@@ -100,7 +98,9 @@ describe('TransferQueues', () => {
     expect(snap.gpuLink!.up.busySec).toBeCloseTo(2.11, 12);
     expect(snap.gpuLink!.down.busySec).toBeCloseTo(2.1, 12);
     expect(snap.links[0]).toMatchObject({ name: 'nvme', between: ['dram', 'flash'], bytes: 100 });
-    expect(queues.linkBytes(0)).toBe(180);
+    expect(queues.gpuLinkBytes()).toBe(180);
+    expect(queues.gpuLinkBusySec()).toBeCloseTo(4.21, 12);
+    expect(queues.linkBytes(0)).toBe(100);
   });
 
   it('treats tier 0 as GPU memory without a GPU link: its hits and stores cost nothing', () => {
@@ -109,10 +109,9 @@ describe('TransferQueues', () => {
     expect(queues.store(0, 1e6, 4)).toBe(4);
     // A store below tier 0 starts from it: hbm → ssd = min(1000, 400, 100, ssd write 25), latency 0.1.
     expect(queues.store(2, 25, 0)).toBeCloseTo(1.1, 12);
-    expect(queues.tierBytes(0)).toBe(25);
-    expect(() => queues.linkBusySec(0)).toThrow(
-      'expected a tier with a link above it (tier 0 needs gpuLink) for `tier`, got 0',
-    );
+    expect(queues.deviceBytes(0)).toBe(25);
+    expect(queues.gpuLinkBusySec()).toBe(0);
+    expect(() => queues.linkBusySec(3)).toThrow('expected a link index in [0, 2] for `link`, got 3');
   });
 
   it('moves zero bytes instantly without counting a transfer', () => {
@@ -129,14 +128,14 @@ describe('TransferQueues', () => {
     expect(() => queues.load(1.5, 10, 0)).toThrow('`fromTier`');
     expect(() => queues.load(1, -10, 0)).toThrow('expected a non-negative finite number for `bytes`, got -10');
     expect(() => queues.load(0, 10, Number.NaN)).toThrow('expected a finite number for `atSec`, got NaN');
-    expect(() => new TransferQueues({ devices: [hbm, ddr], links: [] })).toThrow(
+    expect(() => new TransferQueues([hbm, ddr], [])).toThrow(
       'expected 1 links (one between each pair of adjacent tiers) for `links`, got an array of 0',
     );
-    expect(() => new TransferQueues({ devices: [], links: [] })).toThrow('`devices`');
-    expect(() => new TransferQueues({ devices: [device('bad', 0, 1, 0)], links: [] })).toThrow(
+    expect(() => new TransferQueues([], [])).toThrow('`devices`');
+    expect(() => new TransferQueues([device('bad', 0, 1, 0)], [])).toThrow(
       'expected a positive finite number for `devices[0].readBytesPerSec`, got 0',
     );
-    expect(() => new TransferQueues({ devices: [hbm, ddr], links: [link('neg', 1, -1)] })).toThrow(
+    expect(() => new TransferQueues([hbm, ddr], [link('neg', 1, -1)])).toThrow(
       '`links[0].latencySec`',
     );
   });
@@ -167,7 +166,7 @@ describe('TransferQueues', () => {
             busy[tier]! += finish - start;
           }
         }
-        for (let tier = 0; tier < 4; tier++) expect(queues.tierBusySec(tier)).toBeCloseTo(busy[tier]!, 9);
+        for (let tier = 0; tier < 4; tier++) expect(queues.deviceBusySec(tier)).toBeCloseTo(busy[tier]!, 9);
       }),
       { numRuns: 200 },
     );

@@ -73,6 +73,8 @@ export function sampleReplay(overrides: { trace?: string; policy?: string; hbmBl
     opt: { capacityBlocks: hbmBlocks, hitBlocks: 470, blockHitRatio: 0.47, tokenHitRatio: 0.46 },
     ttft: { withCache: percentiles(0.02, 0.2, 0.24, 0.07), withoutCache: percentiles(0.14, 0.23, 0.24, 0.145) },
     gpu: { prefillSecWithCache: 8.5, prefillSecWithoutCache: 14.5, secSaved: 6, costSavedUsd: 0.005 },
+    recomputedRequests: 0,
+    bypassedBlocks: 0,
     durationSec: 600,
     wall: { seconds: 0.02, blockRefsPerSec: 50_000 },
     curve: [64, 128, 256, 512, 1024].map((capacityBlocks, i) => ({

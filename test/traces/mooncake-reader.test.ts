@@ -109,6 +109,31 @@ describe('MooncakeReader on a hand-made file', () => {
     }
   });
 
+  it('hands out the requests before a bad line, then fails', async () => {
+    const tmp = await tempDir();
+    try {
+      const path = await tmp.file(
+        'late.jsonl',
+        '{"timestamp": 0, "input_length": 1, "output_length": 0, "hash_ids": [1]}\n{"timestamp": 1, "input_length": 1, "output_length": 0, "hash_ids": [2]}\n{oops}\n',
+      );
+      const seen: number[] = [];
+      const error = await (async () => {
+        for await (const request of new MooncakeReader(path)) seen.push(request.hashIds[0]!);
+      })().catch((e: unknown) => e);
+      expect(seen).toEqual([1, 2]);
+      expect((error as KvtierError).message).toBe(`${path}:3: invalid JSON at column 2: unexpected "o" where a field name was expected`);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('recognises field names spelled with escapes, and counts them as duplicates', async () => {
+    expect(parseMooncakeLine('{"timestamp": 0, "input_\\u006cength": 1, "output_length": 0, "hash\\u005fids": [3]}')!.hashIds).toEqual([3]);
+    expect(() => parseMooncakeLine('{"timestamp": 0, "input_length": 1, "output_length": 0, "hash_ids": [3], "hash\\u005fids": [3]}')).toThrow(
+      '<line>:1: field `hash_ids` appears 2 times',
+    );
+  });
+
   it('rejects invalid options', () => {
     expect(() => new MooncakeReader(SMALL, { blockTokens: 0 })).toThrow('expected a positive integer for `blockTokens`, got 0');
     expect(() => new MooncakeReader(SMALL, { blockCountCheck: 'loose' as 'none' })).toThrow(

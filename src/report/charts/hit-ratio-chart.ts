@@ -17,8 +17,9 @@ interface Point {
 
 /**
  * A sweep plots each run at its total capacity (all tiers), one line per policy (and per trace
- * when the sweep mixes traces), plus the OPT bound of every run at its top tier's capacity. A
- * single replay plots its one-pass LRU curve when it has one, its own point, and its OPT bound.
+ * when the sweep mixes traces), plus every run's OPT bound at the capacity it was computed for
+ * (`opt.capacityBlocks`). A single replay plots its one-pass LRU curve when it has one, its own
+ * point, and its OPT bound.
  */
 export function hitRatioChart({ single, runs }: ReportRuns): ChartSpec | MissingChart {
   const id = 'chart-hit-ratio';
@@ -48,10 +49,10 @@ export function hitRatioChart({ single, runs }: ReportRuns): ChartSpec | Missing
   const kinds = [REPLAY, OPT, CURVE].filter((kind) => points.some((p) => p.kind === kind));
   const caption = single
     ? 'Block hit ratio against cache capacity in blocks. The point is this replay at its total capacity (all tiers); ' +
-      'the OPT point is the Belady bound at the top tier’s capacity with one tier; the LRU curve, when recorded, ' +
+      'the OPT point is the Belady bound for one tier of the capacity it was computed at; the LRU curve, when recorded, ' +
       'is a one-pass LRU simulation of a single tier under the prefix rule.'
     : 'Block hit ratio of every run against its total capacity in blocks (all tiers), one line per policy. ' +
-      'Dashed: the Belady/OPT bound, computed at each run’s top-tier capacity with one tier.';
+      'Dashed: the Belady/OPT bound, one tier of the capacity each run computed it at.';
   return {
     id,
     title: TITLE,
@@ -72,16 +73,23 @@ export function hitRatioChart({ single, runs }: ReportRuns): ChartSpec | Missing
         },
         y: { field: 'blockHitRatio', type: 'quantitative', title: 'Block hit ratio', axis: { format: '.0%' } },
         color: { field: 'series', type: 'nominal', title: 'Series', sort: null },
+        // Series names already say which line is OPT or the curve; a dash legend would repeat them.
         strokeDash: {
           field: 'kind',
           type: 'nominal',
-          title: 'Kind',
+          legend: null,
           scale: { domain: kinds, range: kinds.map((k) => (k === OPT ? [6, 4] : k === CURVE ? [2, 2] : [1, 0])) },
         },
       },
       layer: [
         { mark: { type: 'line', strokeWidth: 2 } },
-        { transform: [{ filter: { not: { field: 'kind', equal: CURVE } } }], mark: { type: 'point', filled: true, size: 60 } },
+        { transform: [{ filter: { field: 'kind', equal: REPLAY } }], mark: { type: 'point', filled: true, size: 70 } },
+        // OPT as a hollow diamond, so a run that reaches the bound still shows both marks.
+        {
+          transform: [{ filter: { field: 'kind', equal: OPT } }],
+          mark: { type: 'point', shape: 'diamond', filled: false, strokeWidth: 2, size: 110 },
+          encoding: { strokeDash: { value: [1, 0] } },
+        },
       ],
     },
   };

@@ -1,0 +1,172 @@
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
+import { headerOf } from '../../src/tiers/block-header.js';
+import { LmdbTier, type LmdbTierOptions } from '../../src/tiers/lmdb-tier.js';
+import { canLimitFileSize, withFileSizeLimit } from './file-size-limit.js';
+import { blockOf, collect, damageCollector, removeDir, sameBytes, tempDir } from './fixtures.js';
+
+const BLOCK_BYTES = 64 * 1024;
+
+/** Flips one byte of the LMDB data file at `offset` (the environment must be closed). */
+async function flipByte(path: string, offset: number): Promise<void> {
+  const data = await readFile(path);
+  data[offset] = data[offset]! ^ 0x5a;
+  await writeFile(path, data);
+}
+
+/** Every offset of `needle` in `haystack`. */
+function offsetsOf(haystack: Buffer, needle: Uint8Array): number[] {
+  const found: number[] = [];
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) found.push(at);
+  return found;
+}
+
+describe('LmdbTier (flash)', () => {
+  let dir: string;
+  let tier: LmdbTier;
+  const damage = damageCollector();
+  const open = (overrides: Partial<LmdbTierOptions> = {}) =>
+    LmdbTier.open({ dir, capacityBlocks: 64, blockBytes: BLOCK_BYTES, onDamage: damage.onDamage, ...overrides });
+  const dataFile = () => join(dir, 'data.mdb');
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    damage.reports.length = 0;
+    tier = await open();
+  });
+
+  afterEach(async () => {
+    await tier.close();
+    await removeDir(dir);
+  });
+
+  async function writeBlocks(ids: number[]) {
+    const blocks = ids.map((i) => blockOf(i, BLOCK_BYTES));
+    for (const { record, bytes } of blocks) await tier.write(record, bytes);
+    return blocks;
+  }
+
+  async function expectServed(blocks: { record: { key: string; length: number }; bytes: Uint8Array }[]) {
+    for (const { record, bytes } of blocks) {
+      const dst = new Uint8Array(BLOCK_BYTES);
+      expect(await tier.read(record.key, dst)).toEqual(record);
+      expect(sameBytes(dst.subarray(0, record.length), bytes)).toBe(true);
+    }
+  }
+
+  it('serves a payload whose bytes were flipped on disk as a miss, counts and removes it', async () => {
+    const blocks = await writeBlocks([1, 2, 3]);
+    await tier.close();
+    const data = await readFile(dataFile());
+    const [at] = offsetsOf(data, blocks[1]!.bytes.subarray(0, 64));
+    expect(at).toBeGreaterThan(0);
+    await flipByte(dataFile(), at! + 1000);
+    tier = await open();
+    expect(tier.has(blocks[1]!.record.key)).toBe(true); // has() does not verify
+    expect(await tier.read(blocks[1]!.record.key, new Uint8Array(BLOCK_BYTES))).toBeNull();
+    expect(tier.stats().checksumErrors).toBe(1);
+    expect(damage.reports).toEqual([
+      { tier: 'flash', key: blocks[1]!.record.key, reason: 'payload checksum mismatch', location: dir },
+    ]);
+    await tier.flush();
+    expect(tier.has(blocks[1]!.record.key)).toBe(false);
+    expect((await collect(tier.scan())).map((r) => r.key).sort()).toEqual([blocks[0]!.record.key, blocks[2]!.record.key].sort());
+    await expectServed([blocks[0]!, blocks[2]!]);
+  });
+
+  it('treats a damaged block header as a miss and a damaged records entry as absent from scan', async () => {
+    const blocks = await writeBlocks([4, 5, 6]);
+    await tier.close();
+    const data = await readFile(dataFile());
+    // The header is stored twice: in front of the payload (blocks DB) and alone (records DB).
+    const headerAt = (i: number) => offsetsOf(data, headerOf(blocks[i]!.record));
+    const withPayload = (i: number) => headerAt(i).find((at) => sameBytes(data.subarray(at + 256, at + 320), blocks[i]!.bytes.subarray(0, 64)))!;
+    const alone = (i: number) => headerAt(i).find((at) => at !== withPayload(i))!;
+    await flipByte(dataFile(), withPayload(0) + 30); // key bytes of block 4's value
+    await flipByte(dataFile(), alone(2) + 100); // namespace bytes of block 6's record
+    tier = await open();
+    const scanned = await collect(tier.scan());
+    expect(scanned.map((r) => r.key).sort()).toEqual([blocks[0]!.record.key, blocks[1]!.record.key].sort());
+    expect(await tier.read(blocks[0]!.record.key, new Uint8Array(BLOCK_BYTES))).toBeNull();
+    await tier.flush();
+    expect(damage.reports.map((r) => [r.key, r.reason])).toEqual([
+      [blocks[2]!.record.key, 'header checksum mismatch'],
+      [blocks[0]!.record.key, 'header checksum mismatch'],
+    ]);
+    expect(tier.stats().checksumErrors).toBe(2);
+    expect(tier.has(blocks[0]!.record.key)).toBe(false);
+    expect(tier.has(blocks[2]!.record.key)).toBe(false);
+    await expectServed([blocks[1]!]);
+  });
+
+  it('opens empty when its data file was deleted', async () => {
+    await writeBlocks([7, 8]);
+    await tier.close();
+    await rm(dataFile());
+    tier = await open();
+    expect(await collect(tier.scan())).toEqual([]);
+    expect(await tier.read(blockOf(7, 1).record.key, new Uint8Array(BLOCK_BYTES))).toBeNull();
+    expect(tier.blockCount).toBe(0);
+  });
+
+  it.skipIf(!canLimitFileSize)('rejects a write that cannot be committed and never serves it', async () => {
+    const kept = await writeBlocks([10, 11]);
+    await tier.flush();
+    const { size } = await stat(dataFile());
+    const failed = [12, 13, 14].map((i) => blockOf(i, BLOCK_BYTES));
+    const results = await withFileSizeLimit(size, () =>
+      Promise.allSettled(failed.map(({ record, bytes }) => tier.write(record, bytes))),
+    );
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toMatchObject({
+        code: ErrorCode.IO,
+        message: expect.stringMatching(/^tier `flash`: cannot write block [0-9a-f]{32}: /),
+      });
+    }
+    expect(tier.stats().ioErrors).toBe(3);
+    for (const { record } of failed) {
+      expect(tier.has(record.key)).toBe(false);
+      expect(await tier.read(record.key, new Uint8Array(BLOCK_BYTES))).toBeNull();
+    }
+    expect(tier.blockCount).toBe(2);
+    await expectServed(kept);
+    // The environment recovers once writes can succeed again, and nothing failed shows up on reopen.
+    const later = blockOf(15, BLOCK_BYTES);
+    await tier.write(later.record, later.bytes);
+    await tier.close();
+    tier = await open();
+    expect((await collect(tier.scan())).map((r) => r.key).sort()).toEqual([...kept, later].map((b) => b.record.key).sort());
+    await expectServed([...kept, later]);
+  });
+
+  it('grows past a tiny initial map: the map size is a reservation, capacity is the limit', async () => {
+    await tier.close();
+    tier = await open({ mapBytes: 256 * 1024, capacityBlocks: 40 });
+    const blocks = await writeBlocks(Array.from({ length: 40 }, (_, i) => 100 + i));
+    const extra = blockOf(200, BLOCK_BYTES);
+    await expect(tier.write(extra.record, extra.bytes)).rejects.toMatchObject({ code: ErrorCode.TIER_FULL });
+    await expectServed(blocks.slice(0, 3));
+  });
+
+  it('in synced mode, resolves writes once flushed and keeps them across reopen', async () => {
+    await tier.close();
+    tier = await open({ durability: 'synced' });
+    expect(tier.durability).toBe('synced');
+    const blocks = await writeBlocks([20, 21, 22]);
+    await tier.delete(blocks[0]!.record.key);
+    await tier.close();
+    tier = await open({ durability: 'synced' });
+    await expectServed(blocks.slice(1));
+    expect(tier.has(blocks[0]!.record.key)).toBe(false);
+  });
+
+  it('rejects a bad durability or directory with ERR_CONFIG', async () => {
+    await expect(open({ durability: 'eventually' as never })).rejects.toThrow(
+      /expected "fast" or "synced" for `durability`, got "eventually"/,
+    );
+    await expect(open({ dir: '' })).rejects.toMatchObject({ code: ErrorCode.CONFIG });
+  });
+});
