@@ -1,4 +1,4 @@
-/** Copy throughput of the addon (batched sync/async, fused with XXH64) and Buffer.copy, against a plain C memcpy loop. */
+/** Copy throughput: the addon's batched copies (sync, async, fused XXH64) and Buffer.copy against a C memcpy loop. */
 import { native } from '../src/native.js';
 import { xxh64 } from '../src/native-reference.js';
 import { formatBytes, machineHeader, median, nowNs, printTable, type BenchArgs } from './support.js';
@@ -39,8 +39,22 @@ interface Settings {
 
 function settings(args: BenchArgs): Settings {
   return args.quick
-    ? { blockSizes: [16 * KiB, 256 * KiB, 4 * MiB], batches: [1, 64], streamBytes: 256 * MiB, targetBytes: 128 * MiB, maxCalls: 512, runs: Math.min(args.runs, 3) }
-    : { blockSizes: [16 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB, 16 * MiB], batches: [1, 64], streamBytes: 512 * MiB, targetBytes: 512 * MiB, maxCalls: 4096, runs: args.runs };
+    ? {
+        blockSizes: [16 * KiB, 256 * KiB, 4 * MiB],
+        batches: [1, 64],
+        streamBytes: 256 * MiB,
+        targetBytes: 128 * MiB,
+        maxCalls: 512,
+        runs: Math.min(args.runs, 3),
+      }
+    : {
+        blockSizes: [16 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB, 16 * MiB],
+        batches: [1, 64],
+        streamBytes: 512 * MiB,
+        targetBytes: 512 * MiB,
+        maxCalls: 4096,
+        runs: args.runs,
+      };
 }
 
 /** Source and destination arenas and their Buffer views (for Buffer.copy and checks). */
@@ -131,7 +145,9 @@ async function measure(method: Method, p: Plan, a: Arenas): Promise<number> {
       break;
     case 'Buffer.copy':
       for (const ops of p.ops) {
-        for (let i = 0; i < ops.length; i += 5) a.srcBuf.copy(a.dstBuf, ops[i + 3]!, ops[i + 1]!, ops[i + 1]! + ops[i + 4]!);
+        for (let i = 0; i < ops.length; i += 5) {
+          a.srcBuf.copy(a.dstBuf, ops[i + 3]!, ops[i + 1]!, ops[i + 1]! + ops[i + 4]!);
+        }
       }
       break;
   }
@@ -168,8 +184,8 @@ export async function run(args: BenchArgs): Promise<void> {
     if (!args.json) console.log(line);
   };
   log(machineHeader());
-  log(`# copy: ${s.runs} runs per case (median), GB/s = 1e9 bytes/s; memcpy = glibc memcpy in a C loop inside the addon`);
-  log(`# cache-hot: ≤ ${formatBytes(HOT_BYTES)} per side reused; streaming: walks ${formatBytes(s.streamBytes)} arenas per side`);
+  log(`# copy: median of ${s.runs} runs, GB/s = 1e9 bytes/s; memcpy = libc memcpy in a C loop in the addon`);
+  log(`# cache-hot: ≤ ${formatBytes(HOT_BYTES)} per side, reused; streaming: walks ${formatBytes(s.streamBytes)} per side`);
 
   const hot = makeArenas(HOT_BYTES);
   const stream = makeArenas(s.streamBytes);
@@ -181,7 +197,8 @@ export async function run(args: BenchArgs): Promise<void> {
     for (const blockBytes of s.blockSizes) {
       for (const batch of s.batches) {
         const arenas = regime === 'cache-hot' ? hot : stream;
-        const slots = regime === 'cache-hot' ? Math.min(batch, Math.floor(HOT_BYTES / blockBytes)) : s.streamBytes / blockBytes;
+        const slots =
+          regime === 'cache-hot' ? Math.min(batch, Math.floor(HOT_BYTES / blockBytes)) : s.streamBytes / blockBytes;
         if (slots === 0) continue; // a 16 MiB block cannot stay cache-hot
         const next = () => {
           const p = plan(blockBytes, batch, slots, regime === 'streaming' ? cursor : 0, s);
@@ -207,7 +224,8 @@ export async function run(args: BenchArgs): Promise<void> {
     }
   }
   if (args.json) {
-    console.log(JSON.stringify(results.map((r) => ({ ...r, gbPerSec: round(r.gbPerSec), ratioToMemcpy: round(r.ratioToMemcpy) }))));
+    const rounded = results.map((r) => ({ ...r, gbPerSec: round(r.gbPerSec), ratioToMemcpy: round(r.ratioToMemcpy) }));
+    console.log(JSON.stringify(rounded));
     return;
   }
   for (const regime of ['cache-hot', 'streaming'] as const) {
@@ -219,7 +237,8 @@ export async function run(args: BenchArgs): Promise<void> {
           if (cell.length === 0) return [];
           const row: Record<string, string | number> = { block: formatBytes(blockBytes), batch };
           for (const r of cell) {
-            row[r.name] = r.name === 'memcpy' ? r.gbPerSec.toFixed(1) : `${r.gbPerSec.toFixed(1)} (${r.ratioToMemcpy.toFixed(2)})`;
+            const rate = r.gbPerSec.toFixed(1);
+            row[r.name] = r.name === 'memcpy' ? rate : `${rate} (${r.ratioToMemcpy.toFixed(2)})`;
           }
           return [row];
         }),

@@ -303,7 +303,9 @@ Napi::Value MemcpyBaseline(const Napi::CallbackInfo& info) {
                         " bytes) must each hold " + std::to_string(blocks) + " blocks of " +
                         std::to_string(blockBytes) + " bytes");
   }
-  if (Overlaps(dst.data, blocks * blockBytes, src.data, blocks * blockBytes)) ThrowRange(env, "`dst` and `src` overlap");
+  if (Overlaps(dst.data, blocks * blockBytes, src.data, blocks * blockBytes)) {
+    ThrowRange(env, "`dst` and `src` overlap");
+  }
   if (blocks * blockBytes == 0) rounds = 0;  // nothing to copy, and the spans may be null
   auto start = std::chrono::steady_clock::now();
   for (size_t round = 0; round < rounds; ++round) {
@@ -314,7 +316,8 @@ Napi::Value MemcpyBaseline(const Napi::CallbackInfo& info) {
     asm volatile("" : : "r"(dst.data) : "memory");
   }
   auto elapsed = std::chrono::steady_clock::now() - start;
-  return Napi::Number::New(env, static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()));
+  auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+  return Napi::Number::New(env, static_cast<double>(nanoseconds));
 }
 
 // noop(): prices a bare call across the native boundary.

@@ -265,9 +265,8 @@ interface CopyOp {
 
 function parseCopyOps(spans: readonly Span[], ops: Float64Array): CopyOp[] {
   if (ops.length % COPY_OP_WIDTH !== 0) {
-    throw new RangeError(
-      `expected \`ops\` to hold 5 numbers per op (srcIndex, srcOffset, dstIndex, dstOffset, length), got ${ops.length} numbers`,
-    );
+    const layout = '5 numbers per op (srcIndex, srcOffset, dstIndex, dstOffset, length)';
+    throw new RangeError(`expected \`ops\` to hold ${layout}, got ${ops.length} numbers`);
   }
   const parsed: CopyOp[] = [];
   for (let op = 0; op < ops.length / COPY_OP_WIDTH; op++) {
@@ -446,9 +445,8 @@ export function createReferenceAddon(options: ReferenceAddonOptions = {}): Nativ
       sizeArg(rounds, 'rounds');
       const fits = (span: Span) => blocks <= Math.floor(span.bytes.length / blockBytes);
       if (blockBytes !== 0 && (!fits(to) || !fits(from))) {
-        throw new RangeError(
-          `\`dst\` (${to.bytes.length} bytes) and \`src\` (${from.bytes.length} bytes) must each hold ${blocks} blocks of ${blockBytes} bytes`,
-        );
+        const sizes = `\`dst\` (${to.bytes.length} bytes) and \`src\` (${from.bytes.length} bytes)`;
+        throw new RangeError(`${sizes} must each hold ${blocks} blocks of ${blockBytes} bytes`);
       }
       const total = blocks * blockBytes;
       if (overlaps(to, 0, total, from, 0, total)) throw new RangeError('`dst` and `src` overlap');

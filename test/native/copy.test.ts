@@ -49,11 +49,13 @@ describe('copyBatch / copyBatchAsync', () => {
       const ops = order.flatMap((from, to) => [0, from * blockBytes, 1, to * blockBytes, blockBytes]);
       const sums = await runNative(mode, [src, dst], ops);
       const expected = Buffer.alloc(64 * blockBytes);
-      order.forEach((from, to) => Buffer.from(src).copy(expected, to * blockBytes, from * blockBytes, (from + 1) * blockBytes));
+      const source = Buffer.from(src);
+      order.forEach((from, to) => source.copy(expected, to * blockBytes, from * blockBytes, (from + 1) * blockBytes));
       expectSameBytes(dst, expected);
       if (mode.fused) {
         const view = new Uint8Array(dst);
-        expect(sums.map(hex)).toEqual(order.map((_, to) => hex(xxh64(view.subarray(to * blockBytes, (to + 1) * blockBytes)))));
+        const expectedSums = order.map((_, to) => hex(xxh64(view.subarray(to * blockBytes, (to + 1) * blockBytes))));
+        expect(sums.map(hex)).toEqual(expectedSums);
       }
     });
 
@@ -131,29 +133,27 @@ describe('copyBatch / copyBatchAsync', () => {
     const blocks = 256;
     const src = native.createArena(blocks * blockBytes, 4096);
     const dst = native.createArena(blocks * blockBytes, 4096);
-    fillRandom(src);
-    const sync = Buffer.alloc(blockBytes * 16);
-    // 128 batches of 2 blocks each, all in flight at once, with and without checksums, while
-    // the main thread keeps issuing synchronous copies elsewhere.
+    const from = fillRandom(src);
+    const to = new Uint8Array(dst);
+    const block = (bytes: Uint8Array, i: number) => bytes.subarray(i * blockBytes, (i + 1) * blockBytes);
+    // 128 batches of 2 blocks, all in flight at once (half with checksums): source block i lands
+    // in destination block 255 - i. Meanwhile this thread keeps issuing synchronous copies.
+    const side = Buffer.alloc(16 * blockBytes);
     const pending: Promise<bigint[]>[] = [];
     for (let batch = 0; batch < blocks / 2; batch++) {
-      const ops = [0, 2 * batch * blockBytes, 1, (blocks - 2 - 2 * batch) * blockBytes, blockBytes];
-      ops.push(0, (2 * batch + 1) * blockBytes, 1, (blocks - 1 - 2 * batch) * blockBytes, blockBytes);
+      const ops = [2 * batch, 2 * batch + 1].flatMap((i) => [0, i * blockBytes, 1, (blocks - 1 - i) * blockBytes, blockBytes]);
       const sums = batch % 2 ? new BigUint64Array(2) : undefined;
       pending.push(native.copyBatchAsync([src, dst], new Float64Array(ops), sums).then(() => (sums ? [...sums] : [])));
-      native.copyBatch([src, sync], new Float64Array([0, (batch % 16) * blockBytes, 1, (batch % 16) * blockBytes, blockBytes]));
+      const at = (batch % 16) * blockBytes;
+      native.copyBatch([src, side], new Float64Array([0, at, 1, at, blockBytes]));
     }
     const results = await Promise.all(pending);
-    const from = new Uint8Array(src);
-    const to = new Uint8Array(dst);
-    for (let batch = 0; batch < blocks / 2; batch++) {
-      for (const k of [0, 1]) {
-        const source = from.subarray((2 * batch + k) * blockBytes, (2 * batch + k + 1) * blockBytes);
-        expectSameBytes(to.subarray((blocks - 2 - 2 * batch + k) * blockBytes, (blocks - 1 - 2 * batch + k) * blockBytes), source);
-        if (batch % 2) expect(hex(results[batch]![k]!)).toBe(hex(xxh64(source)));
-      }
+    for (let i = 0; i < blocks; i++) {
+      expectSameBytes(block(to, blocks - 1 - i), block(from, i));
+      const sums = results[i >> 1]!;
+      if (sums.length > 0) expect(hex(sums[i & 1]!)).toBe(hex(xxh64(block(from, i))));
     }
-    expectSameBytes(sync, from.subarray(0, 16 * blockBytes));
+    expectSameBytes(side, from.subarray(0, 16 * blockBytes));
   });
 
   it('runs through the CopyBatch wrapper, growing past its initial capacity', async () => {

@@ -13,10 +13,8 @@ export function randomBuffer(length: number): Buffer {
 
 /** Fills any byte container with random bytes and returns a Uint8Array over it. */
 export function fillRandom(bytes: ArrayBuffer | ArrayBufferView): Uint8Array {
-  const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // randomFillSync refuses more than 2^31-1 bytes per call; tests stay far below that.
-  randomFillSync(view);
-  return view;
+  return randomFillSync(bytesOf(bytes));
 }
 
 /** Uint8Array view of an ArrayBuffer or any view, for comparisons. */
@@ -58,9 +56,17 @@ export interface ChildResult {
  * of the addon as this process (so an ASAN run tests its children too; the environment,
  * LD_PRELOAD included, is inherited).
  */
-export function runChild(script: string, options: { nodeFlags?: string[]; env?: Record<string, string> } = {}): ChildResult {
-  const prelude = `import { createRequire } from 'node:module';\nconst ADDON = ${JSON.stringify(nativePath)};\nconst require = createRequire(import.meta.url);\n`;
-  const result = spawnSync(process.execPath, [...(options.nodeFlags ?? []), '--input-type=module', '-e', prelude + script], {
+export function runChild(
+  script: string,
+  options: { nodeFlags?: string[]; env?: Record<string, string> } = {},
+): ChildResult {
+  const prelude = [
+    `import { createRequire } from 'node:module';`,
+    `const ADDON = ${JSON.stringify(nativePath)};`,
+    `const require = createRequire(import.meta.url);`,
+  ].join('\n');
+  const args = [...(options.nodeFlags ?? []), '--input-type=module', '-e', `${prelude}\n${script}`];
+  const result = spawnSync(process.execPath, args, {
     encoding: 'utf8',
     env: { ...process.env, ...options.env },
     timeout: 60_000,

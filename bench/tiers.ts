@@ -1,0 +1,343 @@
+/**
+ * Durable tier throughput against raw baselines in the same run: the flash tier against plain
+ * lmdb put/getBinaryFast, the disk tier against plain fs appends/positional reads, same sync mode,
+ * same number of operations in flight. One case = one entry of CASES (one table row per block size).
+ *
+ *   npm run build && npm run bench -- tiers [--json] [--runs N] [--quick] [--synced] [--inflight N]
+ */
+import { randomFillSync } from 'node:crypto';
+import { mkdtemp, open as openFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open as openLmdb, type RootDatabase } from 'lmdb';
+import { checksum } from '../src/memory/copy-batch.js';
+import { FileTier } from '../src/tiers/file-tier.js';
+import { LmdbTier } from '../src/tiers/lmdb-tier.js';
+import type { BlockRecord, Durability, Tier } from '../src/tiers/tier.js';
+import { formatBytes, machineHeader, median, printTable, type BenchArgs } from './support.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const BLOCK_SIZES = [64 * KiB, 256 * KiB, MiB];
+/** Distinct payloads cycled through, so no two neighbouring blocks carry the same bytes. */
+const DISTINCT_PAYLOADS = 8;
+
+/** Everything a case needs for one run. */
+export interface CaseContext {
+  readonly blockBytes: number;
+  /** Blocks moved per measurement (of the tier and of its baseline alike). */
+  readonly blocks: number;
+  /** Operations kept in flight (writes and reads alike). */
+  readonly inFlight: number;
+  readonly durability: Durability;
+  /** A fresh empty directory for this run, removed afterwards. */
+  readonly dir: string;
+  /** `DISTINCT_PAYLOADS` blocks of random bytes with their records' checksums. */
+  readonly payloads: readonly { bytes: Buffer; checksum: bigint }[];
+}
+
+/** One measurement: the tier's rate and its baseline's, in decimal MB/s. */
+export interface CaseRun {
+  mbPerSec: number;
+  baselineMbPerSec: number;
+}
+
+/** A benchmark case: what is measured, against what, and one run of both. */
+export interface TierBenchCase {
+  readonly name: string;
+  /** The raw operation it is compared with. */
+  readonly baseline: string;
+  run(context: CaseContext): Promise<CaseRun>;
+}
+
+/** One result row (also the JSON shape). */
+export interface TierBenchResult {
+  name: string;
+  blockBytes: number;
+  /** Median over runs, decimal MB (1e6 bytes) per second. */
+  mbPerSec: number;
+  baselineMbPerSec: number;
+  /** mbPerSec / baselineMbPerSec. */
+  ratio: number;
+}
+
+// ---- helpers --------------------------------------------------------------------------------------
+
+function keyOf(i: number): string {
+  return (BigInt(i + 1) * 0x9e3779b97f4a7c15n).toString(16).padStart(32, '0').slice(-32);
+}
+
+function recordOf(context: CaseContext, i: number): BlockRecord {
+  const payload = context.payloads[i % DISTINCT_PAYLOADS]!;
+  return { key: keyOf(i), parent: i > 0 ? keyOf(i - 1) : null, namespace: 'bench', length: context.blockBytes, checksum: payload.checksum };
+}
+
+/** Runs `op(i)` for i in [0, count) with `inFlight` operations outstanding; returns seconds taken. */
+async function timed(count: number, inFlight: number, op: (i: number, lane: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(inFlight, count) }, async (_, lane) => {
+      while (next < count) await op(next++, lane);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+const rate = (context: CaseContext, seconds: number) => (context.blocks * context.blockBytes) / seconds / 1e6;
+
+/** A deterministic shuffle, so reads do not just stream through the file in write order. */
+function readOrder(count: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  let x = 0x2545f491;
+  for (let i = count - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = (x >>> 0) % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+function laneBuffers(context: CaseContext): Buffer[] {
+  return Array.from({ length: context.inFlight }, () => Buffer.alloc(context.blockBytes));
+}
+
+function checkPayload(context: CaseContext, i: number, bytes: Uint8Array, what: string): void {
+  if (!context.payloads[i % DISTINCT_PAYLOADS]!.bytes.equals(bytes.subarray(0, context.blockBytes))) {
+    throw new Error(`${what}: block ${i} read back wrong bytes`);
+  }
+}
+
+// ---- flash (LMDB) ---------------------------------------------------------------------------------
+
+function openRawLmdb(context: CaseContext): RootDatabase<Buffer, string> {
+  return openLmdb<Buffer, string>({
+    path: join(context.dir, 'raw-lmdb'),
+    encoding: 'binary',
+    noSync: context.durability === 'fast',
+    mapSize: context.blocks * (context.blockBytes + 8 * KiB) * 1.25 + 16 * MiB,
+  });
+}
+
+function openFlash(context: CaseContext): Promise<LmdbTier> {
+  return LmdbTier.open({
+    dir: join(context.dir, 'flash'),
+    capacityBlocks: context.blocks,
+    blockBytes: context.blockBytes,
+    durability: context.durability,
+  });
+}
+
+async function rawLmdbWrite(context: CaseContext, db: RootDatabase<Buffer, string>): Promise<number> {
+  return timed(context.blocks, context.inFlight, async (i) => {
+    await db.put(keyOf(i), context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
+    if (context.durability === 'synced') await db.flushed;
+  });
+}
+
+async function tierWrite(context: CaseContext, tier: Tier): Promise<number> {
+  return timed(context.blocks, context.inFlight, (i) => tier.write(recordOf(context, i), context.payloads[i % DISTINCT_PAYLOADS]!.bytes));
+}
+
+async function tierRead(context: CaseContext, tier: Tier): Promise<number> {
+  const order = readOrder(context.blocks);
+  const dsts = laneBuffers(context);
+  let lastLane = 0;
+  const seconds = await timed(context.blocks, context.inFlight, async (n, lane) => {
+    if ((await tier.read(keyOf(order[n]!), dsts[lane]!)) === null) throw new Error(`${tier.name}: block ${order[n]} missing`);
+    if (n === context.blocks - 1) lastLane = lane;
+  });
+  checkPayload(context, order[context.blocks - 1]!, dsts[lastLane]!, tier.name);
+  return seconds;
+}
+
+const flashWrite: TierBenchCase = {
+  name: 'flash write',
+  baseline: 'lmdb put',
+  async run(context) {
+    const db = openRawLmdb(context);
+    const baseline = await rawLmdbWrite(context, db);
+    await db.close();
+    const tier = await openFlash(context);
+    const seconds = await tierWrite(context, tier);
+    const dst = Buffer.alloc(context.blockBytes);
+    if ((await tier.read(keyOf(1), dst)) === null) throw new Error('flash write: block 1 missing');
+    checkPayload(context, 1, dst, 'flash write');
+    await tier.close();
+    return { mbPerSec: rate(context, seconds), baselineMbPerSec: rate(context, baseline) };
+  },
+};
+
+const flashRead: TierBenchCase = {
+  name: 'flash read',
+  baseline: 'lmdb getBinaryFast + copy',
+  async run(context) {
+    const db = openRawLmdb(context);
+    await rawLmdbWrite(context, db);
+    const order = readOrder(context.blocks);
+    const dst = Buffer.alloc(context.blockBytes);
+    const started = performance.now();
+    for (const i of order) {
+      const value = db.getBinaryFast(keyOf(i))!;
+      // getBinaryFast's buffer is reused and cannot be .copy()'d; copy the value's own length.
+      dst.set(value.subarray(0, value.length));
+    }
+    const baseline = (performance.now() - started) / 1000;
+    checkPayload(context, order[order.length - 1]!, dst, 'lmdb');
+    await db.close();
+    const tier = await openFlash(context);
+    await tierWrite(context, tier);
+    const seconds = await tierRead(context, tier);
+    await tier.close();
+    return { mbPerSec: rate(context, seconds), baselineMbPerSec: rate(context, baseline) };
+  },
+};
+
+// ---- disk (segment files) -------------------------------------------------------------------------
+
+function openDisk(context: CaseContext): Promise<FileTier> {
+  return FileTier.open({
+    dir: join(context.dir, 'disk'),
+    capacityBlocks: context.blocks,
+    blockBytes: context.blockBytes,
+    durability: context.durability,
+  });
+}
+
+/** The raw baseline: blocks appended to one file with positional writes (+ fdatasync each when synced). */
+async function rawFsWrite(context: CaseContext, path: string): Promise<number> {
+  const file = await openFile(path, 'w+');
+  try {
+    return await timed(context.blocks, context.inFlight, async (i) => {
+      await file.write(context.payloads[i % DISTINCT_PAYLOADS]!.bytes, 0, context.blockBytes, i * context.blockBytes);
+      if (context.durability === 'synced') await file.datasync();
+    });
+  } finally {
+    await file.close();
+  }
+}
+
+const diskWrite: TierBenchCase = {
+  name: 'disk write',
+  baseline: 'fs positional write',
+  async run(context) {
+    const baseline = await rawFsWrite(context, join(context.dir, 'raw.bin'));
+    const tier = await openDisk(context);
+    const seconds = await tierWrite(context, tier);
+    const dst = Buffer.alloc(context.blockBytes);
+    if ((await tier.read(keyOf(1), dst)) === null) throw new Error('disk write: block 1 missing');
+    checkPayload(context, 1, dst, 'disk write');
+    await tier.close();
+    return { mbPerSec: rate(context, seconds), baselineMbPerSec: rate(context, baseline) };
+  },
+};
+
+const diskRead: TierBenchCase = {
+  name: 'disk read',
+  baseline: 'fs positional read',
+  async run(context) {
+    const path = join(context.dir, 'raw.bin');
+    await rawFsWrite(context, path);
+    const file = await openFile(path, 'r');
+    const order = readOrder(context.blocks);
+    const dsts = laneBuffers(context);
+    let lastLane = 0;
+    const baseline = await timed(context.blocks, context.inFlight, async (n, lane) => {
+      await file.read(dsts[lane]!, 0, context.blockBytes, order[n]! * context.blockBytes);
+      if (n === context.blocks - 1) lastLane = lane;
+    });
+    await file.close();
+    checkPayload(context, order[context.blocks - 1]!, dsts[lastLane]!, 'fs');
+    const tier = await openDisk(context);
+    await tierWrite(context, tier);
+    const seconds = await tierRead(context, tier);
+    await tier.close();
+    return { mbPerSec: rate(context, seconds), baselineMbPerSec: rate(context, baseline) };
+  },
+};
+
+/** Every case, in table order; add a case by adding an entry. */
+export const CASES: TierBenchCase[] = [flashWrite, flashRead, diskWrite, diskRead];
+
+// ---- runner ---------------------------------------------------------------------------------------
+
+interface Settings {
+  runs: number;
+  /** Bytes moved per measurement. */
+  bytesPerRun: number;
+  inFlight: number;
+  durability: Durability;
+}
+
+function settings(args: BenchArgs): Settings {
+  let inFlight = 8;
+  const at = args.rest.indexOf('--inflight');
+  if (at >= 0) inFlight = Math.max(1, Number.parseInt(args.rest[at + 1] ?? '', 10) || 1);
+  return {
+    runs: args.quick ? Math.min(args.runs, 3) : args.runs,
+    bytesPerRun: args.quick ? 16 * MiB : 64 * MiB,
+    inFlight,
+    durability: args.rest.includes('--synced') ? 'synced' : 'fast',
+  };
+}
+
+function payloadsFor(blockBytes: number): { bytes: Buffer; checksum: bigint }[] {
+  return Array.from({ length: DISTINCT_PAYLOADS }, () => {
+    const bytes = randomFillSync(Buffer.allocUnsafe(blockBytes));
+    return { bytes, checksum: checksum(bytes) };
+  });
+}
+
+/** Runs every case at every block size; medians over `runs` runs, each on a fresh directory. */
+export async function measureAll(options: Settings, cases: readonly TierBenchCase[] = CASES): Promise<TierBenchResult[]> {
+  const results: TierBenchResult[] = [];
+  for (const blockBytes of BLOCK_SIZES) {
+    const payloads = payloadsFor(blockBytes);
+    const blocks = Math.max(8, Math.round(options.bytesPerRun / blockBytes));
+    for (const benchCase of cases) {
+      const rates: number[] = [];
+      const baselines: number[] = [];
+      const ratios: number[] = [];
+      for (let run = 0; run < options.runs; run++) {
+        const dir = await mkdtemp(join(tmpdir(), 'kvtier-bench-tiers-'));
+        try {
+          const result = await benchCase.run({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads });
+          rates.push(result.mbPerSec);
+          baselines.push(result.baselineMbPerSec);
+          ratios.push(result.mbPerSec / result.baselineMbPerSec);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+      results.push({ name: benchCase.name, blockBytes, mbPerSec: median(rates), baselineMbPerSec: median(baselines), ratio: median(ratios) });
+    }
+  }
+  return results;
+}
+
+export async function run(args: BenchArgs): Promise<void> {
+  const options = settings(args);
+  const results = await measureAll(options);
+  if (args.json) {
+    console.log(JSON.stringify(results, null, 2));
+    return;
+  }
+  console.log(machineHeader());
+  console.log(
+    `# ${options.durability} durability, ${options.inFlight} operations in flight, ${formatBytes(options.bytesPerRun)} per run, ` +
+      `median of ${options.runs} runs; ratio = median of per-run tier/baseline; reads are warm (page cache)`,
+  );
+  const baselineOf = new Map(CASES.map((c) => [c.name, c.baseline]));
+  printTable(
+    results.map((r) => ({
+      case: r.name,
+      block: formatBytes(r.blockBytes),
+      'MB/s': r.mbPerSec,
+      baseline: baselineOf.get(r.name) ?? '',
+      'baseline MB/s': r.baselineMbPerSec,
+      ratio: r.ratio,
+    })),
+  );
+}
