@@ -2,7 +2,7 @@
 # Builds the native addon with AddressSanitizer (+ UndefinedBehaviorSanitizer) into build/asan,
 # leaving build/Release alone, then runs the native tests against that build with libasan
 # preloaded into every node process. Fails on any sanitizer report, even one from a child
-# process or a crashed test worker. Linux + GCC or Clang. Usage: npm run test:asan [-- vitest args]
+# process or a crashed test worker. Linux + GCC (libasan). Usage: npm run test:asan [-- vitest args]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
