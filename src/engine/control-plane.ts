@@ -96,7 +96,6 @@ export class ControlPlane {
   private readonly counters: Float64Array;
   private presence = new Uint8Array(INITIAL_IDS);
   private pins = new Int32Array(INITIAL_IDS);
-  private busy = new Int32Array(INITIAL_IDS);
   private parents = new Int32Array(INITIAL_IDS).fill(-1);
   private sink: MoveSink;
 
@@ -121,7 +120,7 @@ export class ControlPlane {
     this.counters = new Float64Array(this.tierCount * COUNTERS.length);
     this.sink = sink;
     const now = options.now ?? Date.now;
-    const canEvict = (id: number): boolean => this.pins[id] === 0 && this.busy[id] === 0;
+    const canEvict = (id: number): boolean => this.pins[id] === 0;
     const parentOf = (id: number): number => (id < this.parents.length ? this.parents[id]! : -1);
     this.policies = tiers.map((t, i) => {
       const context: PolicyContext = {
@@ -202,41 +201,36 @@ export class ControlPlane {
   insert(id: number): void {
     this.ensure(id);
     if (this.presence[id] !== 0) throw new KvtierError(ErrorCode.INVALID_ARGUMENT, `block ${id} is already cached`);
-    this.pins[id]++;
-    try {
-      this.makeRoomOrThrow(0);
-      this.place(id, 0);
-      this.count(0, INSERTS);
-      this.sink.move(MoveKind.INSERT, id, NO_TIER, 0);
-      if (this.writePolicy === 'write-through' && this.tierCount > 1 && this.makeRoom(1)) {
-        this.place(id, 1);
-        this.count(1, COPIES_IN);
-        this.sink.move(MoveKind.COPY, id, 0, 1);
-      }
-    } finally {
-      this.pins[id]--;
+    // No pin needed: a block in no tier cannot be chosen as a victim while room is made for it.
+    this.makeRoomOrThrow(0);
+    this.place(id, 0);
+    this.count(0, INSERTS);
+    this.sink.move(MoveKind.INSERT, id, NO_TIER, 0);
+    if (this.writePolicy === 'write-through' && this.tierCount > 1 && this.makeRoom(1)) {
+      this.place(id, 1);
+      this.count(1, COPIES_IN);
+      this.sink.move(MoveKind.COPY, id, 0, 1);
     }
   }
 
   /** Brings a cached block up to tier 0 (a no-op if it is there already). */
   promote(id: number, from = this.tierOf(id)): void {
     if (from <= 0) return;
+    // Held while room is made above, so the cascade cannot demote or drop it first.
     this.pins[id]++;
-    try {
-      this.makeRoomOrThrow(0);
-      this.place(id, 0);
-      this.count(0, PROMOTIONS_IN);
-      this.count(from, PROMOTIONS_OUT);
-      if (this.promotion === 'exclusive') {
-        this.unplace(id, from);
-        this.policies[from]!.remove(id);
-        this.sink.move(MoveKind.MOVE, id, from, 0);
-      } else {
-        this.policies[from]!.touch(id);
-        this.sink.move(MoveKind.COPY, id, from, 0);
-      }
-    } finally {
-      this.pins[id]--;
+    const roomy = this.makeRoom(0);
+    this.pins[id]--;
+    if (!roomy) throw this.fullError(0);
+    this.place(id, 0);
+    this.count(0, PROMOTIONS_IN);
+    this.count(from, PROMOTIONS_OUT);
+    if (this.promotion === 'exclusive') {
+      this.unplace(id, from);
+      this.policies[from]!.remove(id);
+      this.sink.move(MoveKind.MOVE, id, from, 0);
+    } else {
+      this.policies[from]!.touch(id);
+      this.sink.move(MoveKind.COPY, id, from, 0);
     }
   }
 
@@ -283,12 +277,6 @@ export class ControlPlane {
     return id < this.pins.length ? this.pins[id]! : 0;
   }
 
-  /** Marks a block as having a data-plane move in flight (not evictable meanwhile). */
-  markBusy(id: number, delta: 1 | -1): void {
-    this.ensure(id);
-    this.busy[id] += delta;
-  }
-
   /** Per-tier counters as plain objects. */
   counterSnapshot(): ControlTierCounters[] {
     return Array.from({ length: this.tierCount }, (_, tier) => {
@@ -322,9 +310,10 @@ export class ControlPlane {
       return;
     }
     if (below < this.tierCount) {
-      this.busy[id]++;
+      // Held while room is made below, so the cascade cannot pick it again.
+      this.pins[id]++;
       const roomy = this.makeRoom(below);
-      this.busy[id]--;
+      this.pins[id]--;
       if (roomy) {
         this.place(id, below);
         this.count(tier, DEMOTIONS_OUT);
@@ -354,17 +343,14 @@ export class ControlPlane {
 
   private fullError(tier: number): KvtierError {
     let pinned = 0;
-    let busy = 0;
     for (let id = 0; id < this.presence.length; id++) {
-      if ((this.presence[id]! & (1 << tier)) === 0) continue;
-      if (this.pins[id]! > 0) pinned++;
-      else if (this.busy[id]! > 0) busy++;
+      if ((this.presence[id]! & (1 << tier)) !== 0 && this.pins[id]! > 0) pinned++;
     }
     return new KvtierError(
       ErrorCode.TIER_FULL,
       `tier ${tier} is full (${this.used[tier]} of ${this.capacity[tier]} blocks) and nothing can be evicted: ` +
-        `${pinned} pinned, ${busy} with a move in flight`,
-      { tier, used: this.used[tier], capacity: this.capacity[tier], pinned, busy },
+        `${pinned} blocks are pinned`,
+      { tier, used: this.used[tier], capacity: this.capacity[tier], pinned },
     );
   }
 
@@ -375,7 +361,6 @@ export class ControlPlane {
     while (size <= id) size *= 2;
     this.presence = grow(this.presence, size);
     this.pins = grow(this.pins, size);
-    this.busy = grow(this.busy, size);
     const parents = new Int32Array(size).fill(-1);
     parents.set(this.parents);
     this.parents = parents;
