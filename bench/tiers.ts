@@ -6,7 +6,7 @@
  *   npm run build && npm run bench -- tiers [--json] [--runs N] [--quick] [--synced] [--inflight N]
  */
 import { randomFillSync } from 'node:crypto';
-import { mkdtemp, open as openFile, rm } from 'node:fs/promises';
+import { mkdtemp, open as openFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open as openLmdb, type RootDatabase } from 'lmdb';
@@ -36,18 +36,18 @@ export interface CaseContext {
   readonly payloads: readonly { bytes: Buffer; checksum: bigint }[];
 }
 
-/** One measurement: the tier's rate and its baseline's, in decimal MB/s. */
-export interface CaseRun {
-  mbPerSec: number;
-  baselineMbPerSec: number;
-}
-
-/** A benchmark case: what is measured, against what, and one run of both. */
+/**
+ * A benchmark case: one operation and the raw baseline it is compared with. Each function does
+ * one timed run on its own fresh directory and returns the seconds `context.blocks` blocks took;
+ * untimed set-up (filling a store before timing reads) and clean-up (flushing what it wrote, so
+ * dirty pages do not slow the next measurement) happen inside, outside the timed region.
+ */
 export interface TierBenchCase {
   readonly name: string;
   /** The raw operation it is compared with. */
   readonly baseline: string;
-  run(context: CaseContext): Promise<CaseRun>;
+  measure(context: CaseContext): Promise<number>;
+  measureBaseline(context: CaseContext): Promise<number>;
 }
 
 /** One result row (also the JSON shape). */
@@ -57,7 +57,7 @@ export interface TierBenchResult {
   /** Median over runs, decimal MB (1e6 bytes) per second. */
   mbPerSec: number;
   baselineMbPerSec: number;
-  /** mbPerSec / baselineMbPerSec. */
+  /** Median over runs of the run's tier rate / baseline rate. */
   ratio: number;
 }
 
@@ -83,8 +83,6 @@ async function timed(count: number, inFlight: number, op: (i: number, lane: numb
   );
   return (performance.now() - started) / 1000;
 }
-
-const rate = (context: CaseContext, seconds: number) => (context.blocks * context.blockBytes) / seconds / 1e6;
 
 /** A deterministic shuffle, so reads do not just stream through the file in write order. */
 function readOrder(count: number): number[] {
@@ -130,6 +128,12 @@ function openFlash(context: CaseContext): Promise<LmdbTier> {
   });
 }
 
+/** Forces a raw environment's writes to disk (untimed), like flush() does for a tier. */
+function syncRawLmdb(db: RootDatabase<Buffer, string>): Promise<void> {
+  const env = db as unknown as { sync(callback: (error?: unknown) => void): void };
+  return new Promise((resolve, reject) => env.sync((error) => (error ? reject(error) : resolve())));
+}
+
 async function rawLmdbWrite(context: CaseContext, db: RootDatabase<Buffer, string>): Promise<number> {
   return timed(context.blocks, context.inFlight, async (i) => {
     await db.put(keyOf(i), context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
@@ -153,46 +157,73 @@ async function tierRead(context: CaseContext, tier: Tier): Promise<number> {
   return seconds;
 }
 
+/** Writes every block to a tier (timed), checks one back and flushes (untimed). */
+async function writeTier(context: CaseContext, tier: Tier): Promise<number> {
+  const seconds = await tierWrite(context, tier);
+  const dst = Buffer.alloc(context.blockBytes);
+  if ((await tier.read(keyOf(1), dst)) === null) throw new Error(`${tier.name}: block 1 missing after write`);
+  checkPayload(context, 1, dst, tier.name);
+  await tier.flush();
+  return seconds;
+}
+
+/** Fills a tier (untimed, flushed), then reads every block back in shuffled order (timed). */
+async function readTier(context: CaseContext, tier: Tier): Promise<number> {
+  await tierWrite(context, tier);
+  await tier.flush();
+  return tierRead(context, tier);
+}
+
+async function withTier<T extends Tier>(opened: Promise<T>, fn: (tier: T) => Promise<number>): Promise<number> {
+  const tier = await opened;
+  try {
+    return await fn(tier);
+  } finally {
+    await tier.close();
+  }
+}
+
+async function withRawLmdb(context: CaseContext, fn: (db: RootDatabase<Buffer, string>) => Promise<number>): Promise<number> {
+  const db = openRawLmdb(context);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
 const flashWrite: TierBenchCase = {
   name: 'flash write',
   baseline: 'lmdb put',
-  async run(context) {
-    const db = openRawLmdb(context);
-    const baseline = await rawLmdbWrite(context, db);
-    await db.close();
-    const tier = await openFlash(context);
-    const seconds = await tierWrite(context, tier);
-    const dst = Buffer.alloc(context.blockBytes);
-    if ((await tier.read(keyOf(1), dst)) === null) throw new Error('flash write: block 1 missing');
-    checkPayload(context, 1, dst, 'flash write');
-    await tier.close();
-    return { mbPerSec: rate(context, seconds), baselineMbPerSec: rate(context, baseline) };
-  },
+  measure: (context) => withTier(openFlash(context), (tier) => writeTier(context, tier)),
+  measureBaseline: (context) =>
+    withRawLmdb(context, async (db) => {
+      const seconds = await rawLmdbWrite(context, db);
+      await syncRawLmdb(db);
+      return seconds;
+    }),
 };
 
 const flashRead: TierBenchCase = {
   name: 'flash read',
   baseline: 'lmdb getBinaryFast + copy',
-  async run(context) {
-    const db = openRawLmdb(context);
-    await rawLmdbWrite(context, db);
-    const order = readOrder(context.blocks);
-    const dst = Buffer.alloc(context.blockBytes);
-    const started = performance.now();
-    for (const i of order) {
-      const value = db.getBinaryFast(keyOf(i))!;
-      // getBinaryFast's buffer is reused and cannot be .copy()'d; copy the value's own length.
-      dst.set(value.subarray(0, value.length));
-    }
-    const baseline = (performance.now() - started) / 1000;
-    checkPayload(context, order[order.length - 1]!, dst, 'lmdb');
-    await db.close();
-    const tier = await openFlash(context);
-    await tierWrite(context, tier);
-    const seconds = await tierRead(context, tier);
-    await tier.close();
-    return { mbPerSec: rate(context, seconds), baselineMbPerSec: rate(context, baseline) };
-  },
+  measure: (context) => withTier(openFlash(context), (tier) => readTier(context, tier)),
+  measureBaseline: (context) =>
+    withRawLmdb(context, async (db) => {
+      await rawLmdbWrite(context, db);
+      await syncRawLmdb(db);
+      const order = readOrder(context.blocks);
+      const dst = Buffer.alloc(context.blockBytes);
+      const started = performance.now();
+      for (const i of order) {
+        const value = db.getBinaryFast(keyOf(i))!;
+        // getBinaryFast's buffer is reused and cannot be .copy()'d; copy the value's own length.
+        dst.set(value.subarray(0, value.length));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      checkPayload(context, order[order.length - 1]!, dst, 'lmdb');
+      return seconds;
+    }),
 };
 
 // ---- disk (segment files) -------------------------------------------------------------------------
@@ -206,14 +237,20 @@ function openDisk(context: CaseContext): Promise<FileTier> {
   });
 }
 
-/** The raw baseline: blocks appended to one file with positional writes (+ fdatasync each when synced). */
-async function rawFsWrite(context: CaseContext, path: string): Promise<number> {
-  const file = await openFile(path, 'w+');
+/** The raw baseline: blocks written to one file with positional writes (+ fdatasync each when synced), then flushed. */
+async function rawFsWrite(context: CaseContext, file: FileHandle): Promise<number> {
+  const seconds = await timed(context.blocks, context.inFlight, async (i) => {
+    await file.write(context.payloads[i % DISTINCT_PAYLOADS]!.bytes, 0, context.blockBytes, i * context.blockBytes);
+    if (context.durability === 'synced') await file.datasync();
+  });
+  await file.datasync();
+  return seconds;
+}
+
+async function withRawFile(context: CaseContext, fn: (file: FileHandle) => Promise<number>): Promise<number> {
+  const file = await openFile(join(context.dir, 'raw.bin'), 'w+');
   try {
-    return await timed(context.blocks, context.inFlight, async (i) => {
-      await file.write(context.payloads[i % DISTINCT_PAYLOADS]!.bytes, 0, context.blockBytes, i * context.blockBytes);
-      if (context.durability === 'synced') await file.datasync();
-    });
+    return await fn(file);
   } finally {
     await file.close();
   }
@@ -222,40 +259,27 @@ async function rawFsWrite(context: CaseContext, path: string): Promise<number> {
 const diskWrite: TierBenchCase = {
   name: 'disk write',
   baseline: 'fs positional write',
-  async run(context) {
-    const baseline = await rawFsWrite(context, join(context.dir, 'raw.bin'));
-    const tier = await openDisk(context);
-    const seconds = await tierWrite(context, tier);
-    const dst = Buffer.alloc(context.blockBytes);
-    if ((await tier.read(keyOf(1), dst)) === null) throw new Error('disk write: block 1 missing');
-    checkPayload(context, 1, dst, 'disk write');
-    await tier.close();
-    return { mbPerSec: rate(context, seconds), baselineMbPerSec: rate(context, baseline) };
-  },
+  measure: (context) => withTier(openDisk(context), (tier) => writeTier(context, tier)),
+  measureBaseline: (context) => withRawFile(context, (file) => rawFsWrite(context, file)),
 };
 
 const diskRead: TierBenchCase = {
   name: 'disk read',
   baseline: 'fs positional read',
-  async run(context) {
-    const path = join(context.dir, 'raw.bin');
-    await rawFsWrite(context, path);
-    const file = await openFile(path, 'r');
-    const order = readOrder(context.blocks);
-    const dsts = laneBuffers(context);
-    let lastLane = 0;
-    const baseline = await timed(context.blocks, context.inFlight, async (n, lane) => {
-      await file.read(dsts[lane]!, 0, context.blockBytes, order[n]! * context.blockBytes);
-      if (n === context.blocks - 1) lastLane = lane;
-    });
-    await file.close();
-    checkPayload(context, order[context.blocks - 1]!, dsts[lastLane]!, 'fs');
-    const tier = await openDisk(context);
-    await tierWrite(context, tier);
-    const seconds = await tierRead(context, tier);
-    await tier.close();
-    return { mbPerSec: rate(context, seconds), baselineMbPerSec: rate(context, baseline) };
-  },
+  measure: (context) => withTier(openDisk(context), (tier) => readTier(context, tier)),
+  measureBaseline: (context) =>
+    withRawFile(context, async (file) => {
+      await rawFsWrite(context, file);
+      const order = readOrder(context.blocks);
+      const dsts = laneBuffers(context);
+      let lastLane = 0;
+      const seconds = await timed(context.blocks, context.inFlight, async (n, lane) => {
+        await file.read(dsts[lane]!, 0, context.blockBytes, order[n]! * context.blockBytes);
+        if (n === context.blocks - 1) lastLane = lane;
+      });
+      checkPayload(context, order[context.blocks - 1]!, dsts[lastLane]!, 'fs');
+      return seconds;
+    }),
 };
 
 /** Every case, in table order; add a case by adding an entry. */
@@ -300,16 +324,24 @@ export async function measureAll(options: Settings, cases: readonly TierBenchCas
       const rates: number[] = [];
       const baselines: number[] = [];
       const ratios: number[] = [];
-      for (let run = 0; run < options.runs; run++) {
+      const once = async (fn: (context: CaseContext) => Promise<number>): Promise<number> => {
         const dir = await mkdtemp(join(tmpdir(), 'kvtier-bench-tiers-'));
         try {
-          const result = await benchCase.run({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads });
-          rates.push(result.mbPerSec);
-          baselines.push(result.baselineMbPerSec);
-          ratios.push(result.mbPerSec / result.baselineMbPerSec);
+          const seconds = await fn({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads });
+          return (blocks * blockBytes) / seconds / 1e6;
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
+      };
+      for (let run = 0; run < options.runs; run++) {
+        // Alternate which goes first, so neither always runs behind the other's background writeback.
+        const tierFirst = run % 2 === 1;
+        const first = await once(tierFirst ? benchCase.measure : benchCase.measureBaseline);
+        const second = await once(tierFirst ? benchCase.measureBaseline : benchCase.measure);
+        const [rate, baseline] = tierFirst ? [first, second] : [second, first];
+        rates.push(rate);
+        baselines.push(baseline);
+        ratios.push(rate / baseline);
       }
       results.push({ name: benchCase.name, blockBytes, mbPerSec: median(rates), baselineMbPerSec: median(baselines), ratio: median(ratios) });
     }

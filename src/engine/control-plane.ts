@@ -98,6 +98,8 @@ export class ControlPlane {
   private pins = new Int32Array(INITIAL_IDS);
   private parents = new Int32Array(INITIAL_IDS).fill(-1);
   private sink: MoveSink;
+  /** Tiers whose policy can expire blocks on its own (TTL). */
+  private readonly expiringTiers: number[];
 
   constructor(options: ControlPlaneOptions, sink: MoveSink) {
     const tiers = options.tiers;
@@ -133,6 +135,7 @@ export class ControlPlane {
       };
       return createPolicy(t.policy ?? 'lru', context, t.policyOptions);
     });
+    this.expiringTiers = this.policies.flatMap((policy, tier) => (policy.expire ? [tier] : []));
   }
 
   /** Replaces the move sink (e.g. replay swaps in a timing sink). */
@@ -202,11 +205,12 @@ export class ControlPlane {
     this.ensure(id);
     if (this.presence[id] !== 0) throw new KvtierError(ErrorCode.INVALID_ARGUMENT, `block ${id} is already cached`);
     // No pin needed: a block in no tier cannot be chosen as a victim while room is made for it.
+    this.policies[0]!.miss?.(id);
     this.makeRoomOrThrow(0);
     this.place(id, 0);
     this.count(0, INSERTS);
     this.sink.move(MoveKind.INSERT, id, NO_TIER, 0);
-    if (this.writePolicy === 'write-through' && this.tierCount > 1 && this.makeRoom(1)) {
+    if (this.writePolicy === 'write-through' && this.tierCount > 1 && this.missAndMakeRoom(id, 1)) {
       this.place(id, 1);
       this.count(1, COPIES_IN);
       this.sink.move(MoveKind.COPY, id, 0, 1);
@@ -218,7 +222,7 @@ export class ControlPlane {
     if (from <= 0) return;
     // Held while room is made above, so the cascade cannot demote or drop it first.
     this.pins[id]++;
-    const roomy = this.makeRoom(0);
+    const roomy = this.missAndMakeRoom(id, 0);
     this.pins[id]--;
     if (!roomy) throw this.fullError(0);
     this.place(id, 0);
@@ -232,6 +236,22 @@ export class ControlPlane {
       this.policies[from]!.touch(id);
       this.sink.move(MoveKind.COPY, id, from, 0);
     }
+  }
+
+  /**
+   * Lets time-based policies (TTL) push out blocks whose lifetime is over, even in tiers that are
+   * not full; expired blocks cascade down like any eviction. Returns how many left their tier.
+   */
+  expire(): number {
+    let expired = 0;
+    for (const tier of this.expiringTiers) {
+      const policy = this.policies[tier]!;
+      for (let id = policy.expire!(); id >= 0; id = policy.expire!()) {
+        this.evictFrom(id, tier);
+        expired++;
+      }
+    }
+    return expired;
   }
 
   /** Restores a block found in a durable tier on reopen (no move is emitted). Returns false if the tier is full. */
@@ -296,6 +316,12 @@ export class ControlPlane {
     return true;
   }
 
+  /** Tells `tier`'s policy that `id` is about to arrive (ghost-learning policies adapt first), then makes room. */
+  private missAndMakeRoom(id: number, tier: number): boolean {
+    this.policies[tier]!.miss?.(id);
+    return this.makeRoom(tier);
+  }
+
   private makeRoomOrThrow(tier: number): void {
     if (!this.makeRoom(tier)) throw this.fullError(tier);
   }
@@ -312,7 +338,7 @@ export class ControlPlane {
     if (below < this.tierCount) {
       // Held while room is made below, so the cascade cannot pick it again.
       this.pins[id]++;
-      const roomy = this.makeRoom(below);
+      const roomy = this.missAndMakeRoom(id, below);
       this.pins[id]--;
       if (roomy) {
         this.place(id, below);

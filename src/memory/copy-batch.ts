@@ -43,9 +43,12 @@ export class CopyBatch {
     native.copyBatch(this.buffers, this.ops.subarray(0, this.count * OP_WIDTH), checksums);
   }
 
-  /** Runs every copy on the thread pool; the buffers stay alive until the promise settles. */
+  /**
+   * Runs every copy on the thread pool; the buffers stay alive until the promise settles. The
+   * ops are read before this returns: ops added afterwards belong to the next run only.
+   */
   runAsync(checksums?: BigUint64Array): Promise<void> {
-    return native.copyBatchAsync(this.buffers, this.ops.slice(0, this.count * OP_WIDTH), checksums);
+    return native.copyBatchAsync(this.buffers, this.ops.subarray(0, this.count * OP_WIDTH), checksums);
   }
 
   private slotOf(buffer: ByteSource): number {
@@ -59,9 +62,14 @@ export class CopyBatch {
   }
 }
 
+// Reused by checksum(): a fresh typed array this small lives in V8's heap and would be moved
+// out of it on every call (about half a microsecond each).
+const checksumOp = new Float64Array(3);
+const checksumOut = new BigUint64Array(1);
+
 /** XXH64 (seed 0) of a byte range, computed natively. */
 export function checksum(bytes: ArrayBufferView): bigint {
-  const out = new BigUint64Array(1);
-  native.checksumBatch([bytes], new Float64Array([0, 0, bytes.byteLength]), out);
-  return out[0]!;
+  checksumOp[2] = bytes.byteLength;
+  native.checksumBatch([bytes], checksumOp, checksumOut);
+  return checksumOut[0]!;
 }

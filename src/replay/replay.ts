@@ -218,6 +218,7 @@ export function replay(options: ReplayOptions): ReplayResult {
     clockMs = trace.timestamps[r]!;
     const nowSec = clockMs / 1000;
     pins?.releaseUntil(nowSec);
+    control.expire();
     const start = trace.offsets[r]!;
     const end = trace.offsets[r + 1]!;
     const n = end - start;

@@ -169,8 +169,13 @@ describe('copyBatch / copyBatchAsync', () => {
       expect(hex(sums[i]!)).toBe(hex(xxh64(src.subarray(i * 64, (i + 1) * 64))));
     }
     const again = Buffer.alloc(dst.length);
-    const back = new CopyBatch();
-    back.add(dst, 0, again, 0, dst.length);
+    const back = new CopyBatch(1);
+    back.add(dst, 0, again, 0, 64);
+    const running = back.runAsync();
+    back.add(dst, 64, again, 64, dst.length - 64); // read by the next run, not this one
+    await running;
+    expectSameBytes(again.subarray(0, 64), dst.subarray(0, 64));
+    expectSameBytes(again.subarray(64), Buffer.alloc(dst.length - 64));
     await back.runAsync();
     expectSameBytes(again, dst);
   });

@@ -1,0 +1,159 @@
+/**
+ * Replay throughput: `npm run bench -- replay [--json] [--runs N] [--quick]`.
+ *
+ * Cases, all on the example trace repeated to ≥ 2M block references:
+ * - control plane only, per policy (lookup + accesses per request, no timing model);
+ * - end to end (parse the JSONL file + LRU replay) against a plain C simulator (bench/baselines/
+ *   lru-sim.c, compiled with the system C compiler) doing the same on the same file;
+ * - the full four-tier replay with the timing model;
+ * - the one-pass LRU curve over 7 capacities against 7 separate LRU replays;
+ * - a sweep on 1 worker against 2 workers.
+ * The C simulator and the control plane must agree on the hit count before anything is timed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ControlPlane } from '../src/engine/control-plane.js';
+import { policyNames } from '../src/policies/registry.js';
+import { defaultCurveCapacities, lruCurve } from '../src/replay/lru-curve.js';
+import { replay } from '../src/replay/replay.js';
+import type { ReplayTrace } from '../src/replay/replay-trace.js';
+import { expandGrid } from '../src/sweep/grid.js';
+import { runSweep } from '../src/sweep/sweep.js';
+import { loadTrace } from '../src/traces/registry.js';
+import { blockBytes, modelPreset } from '../src/model/geometry.js';
+import { machineHeader, median, medianOf, printTable, type BenchArgs } from './support.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const EXAMPLE = join(ROOT, 'examples', 'mooncake_synthetic_trace.jsonl');
+const MIN_REFS = 2_000_000;
+const CAPACITY = 8000;
+const NO_MOVES = { move(): void {} };
+
+interface Row {
+  name: string;
+  policy?: string;
+  refsPerSec?: number;
+  baselineRefsPerSec?: number;
+  ratio?: number;
+  workers?: number;
+  speedup?: number;
+  seconds?: number;
+}
+
+/** Drives the control plane over the whole trace; returns the prefix hits. */
+function controlPlaneReplay(trace: ReplayTrace, policy: string, capacityBlocks: number): number {
+  const control = new ControlPlane({ tiers: [{ capacityBlocks, policy }] }, NO_MOVES);
+  const { ids, offsets } = trace;
+  let hits = 0;
+  for (let r = 0; r < trace.requestCount; r++) {
+    const start = offsets[r]!;
+    const end = offsets[r + 1]!;
+    hits += control.lookupPrefix(ids, start, end);
+    for (let i = start; i < end; i++) control.access(ids[i]!);
+  }
+  return hits;
+}
+
+function timed(fn: () => void): number {
+  const start = performance.now();
+  fn();
+  return (performance.now() - start) / 1000;
+}
+
+export async function run(args: BenchArgs): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kvtier-bench-replay-'));
+  try {
+    // The example trace repeated, shifting each copy's timestamps past the previous one's.
+    const text = readFileSync(EXAMPLE, 'utf8').trimEnd();
+    const base = await loadTrace(EXAMPLE);
+    const copies = args.quick ? 2 : Math.ceil(MIN_REFS / base.blockRefCount);
+    const span = base.timestamps[base.requestCount - 1]! + 1;
+    const lines: string[] = [];
+    for (let copy = 0; copy < copies; copy++) {
+      for (const line of text.split('\n')) {
+        lines.push(line.replace(/"timestamp": (\d+(?:\.\d+)?)/, (_, t: string) => `"timestamp": ${Number(t) + copy * span}`));
+      }
+    }
+    const tracePath = join(dir, 'repeated.jsonl');
+    writeFileSync(tracePath, `${lines.join('\n')}\n`);
+    const trace = await loadTrace(tracePath);
+    const refs = trace.blockRefCount;
+    const rows: Row[] = [];
+
+    // Control plane alone, per policy.
+    for (const policy of policyNames().filter((p) => p !== 'opt')) {
+      controlPlaneReplay(trace, policy, CAPACITY); // warm-up
+      const rate = await medianOf(args.runs, () => refs / timed(() => controlPlaneReplay(trace, policy, CAPACITY)));
+      rows.push({ name: 'control-plane', policy, refsPerSec: rate });
+    }
+
+    // End to end: parse + LRU, against the C simulator.
+    const simulator = join(dir, 'lru-sim');
+    execFileSync('cc', ['-O2', '-o', simulator, join(ROOT, 'bench', 'baselines', 'lru-sim.c')]);
+    const cRun = () => execFileSync(simulator, [tracePath, String(CAPACITY)], { encoding: 'utf8' }).trim().split(' ').map(Number);
+    const [cRefs, cHits] = cRun();
+    const ourHits = controlPlaneReplay(trace, 'lru', CAPACITY);
+    if (cRefs !== refs || cHits !== ourHits) {
+      throw new Error(`the C simulator disagrees: ${cHits}/${cRefs} hits vs kvtier's ${ourHits}/${refs}`);
+    }
+    const cSeconds = median(Array.from({ length: args.runs }, () => cRun()[2]!));
+    const endToEnd = await medianOf(args.runs, async () => {
+      const start = performance.now();
+      const loaded = await loadTrace(tracePath);
+      controlPlaneReplay(loaded, 'lru', CAPACITY);
+      return (performance.now() - start) / 1000;
+    });
+    rows.push({ name: 'end-to-end', policy: 'lru', refsPerSec: refs / endToEnd, baselineRefsPerSec: refs / cSeconds, ratio: endToEnd / cSeconds });
+
+    // Four tiers with the timing model.
+    const tiers = [
+      { name: 'hbm', capacity: '512blocks' },
+      { name: 'ddr', capacity: '4096blocks' },
+      { name: 'flash', capacity: '16384blocks' },
+      { name: 'disk', capacity: '65536blocks' },
+    ];
+    replay({ trace, model: 'llama-3.1-8b', tiers, opt: false });
+    const fourTier = await medianOf(args.runs, () => refs / timed(() => replay({ trace, model: 'llama-3.1-8b', tiers, opt: false })));
+    rows.push({ name: 'four-tier-timed', policy: 'lru', refsPerSec: fourTier });
+
+    // One-pass curve vs separate replays at the same 7 capacities.
+    const capacities = defaultCurveCapacities(trace.uniqueBlocks, 7);
+    const curveSec = await medianOf(args.runs, () => timed(() => lruCurve(trace, capacities)));
+    const separateSec = await medianOf(args.runs, () => timed(() => capacities.forEach((c) => controlPlaneReplay(trace, 'lru', c))));
+    rows.push({ name: 'curve-7-capacities', policy: 'lru', seconds: curveSec, ratio: separateSec / curveSec });
+
+    // Sweep speed-up from 1 to 2 workers.
+    const configs = expandGrid(
+      { policy: ['lru', 's3fifo', 'arc', 'fifo'], capacityScale: [0.5, 1], layout: { two: ['hbm=1000blocks', 'ddr=8000blocks'] } },
+      'bench grid',
+      (model) => blockBytes(modelPreset(model), trace.blockTokens),
+    );
+    const sweepSec = async (workers: number) =>
+      medianOf(Math.min(args.runs, 3), async () => (await runSweep({ tracePath, configs, workers, opt: false })).wallSec);
+    const one = await sweepSec(1);
+    const two = await sweepSec(2);
+    rows.push({ name: 'sweep', workers: 2, speedup: one / two, seconds: two });
+
+    if (args.json) {
+      console.log(JSON.stringify(rows, null, 2));
+      return;
+    }
+    console.log(machineHeader());
+    console.log(`# ${refs} block references (${copies} × example trace), capacity ${CAPACITY} blocks, medians of ${args.runs}`);
+    printTable(
+      rows.map((r) => ({
+        case: r.name,
+        policy: r.policy ?? '',
+        'M refs/s': r.refsPerSec !== undefined ? r.refsPerSec / 1e6 : '',
+        'baseline M refs/s': r.baselineRefsPerSec !== undefined ? r.baselineRefsPerSec / 1e6 : '',
+        seconds: r.seconds ?? '',
+        ratio: r.ratio ?? r.speedup ?? '',
+      })),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
