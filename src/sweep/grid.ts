@@ -80,6 +80,12 @@ export function expandGrid(document: unknown, source: string, blockBytesOf: (mod
   for (const p of promotions) if (p !== 'exclusive' && p !== 'inclusive') throw gridError(source, 'promotion', `unknown "${p}"`);
   const seeds = numbers(grid, 'seed', [1], source);
 
+  // Labels name only what varies across the grid, so they stay readable.
+  const varying = new Set(
+    Object.entries({ model: models, gpu: gpus, layout: layouts, capacityScale: scales, policy: policies, writePolicy: writePolicies, promotion: promotions, seed: seeds })
+      .filter(([, values]) => values.length > 1)
+      .map(([key]) => key),
+  );
   const configs: SweepConfig[] = [];
   for (const model of models)
     for (const gpu of gpus)
@@ -97,9 +103,11 @@ export function expandGrid(document: unknown, source: string, blockBytesOf: (mod
                   });
                   const params = { model, gpu, layout: layoutName, capacityScale, policy, writePolicy, promotion, seed };
                   configs.push({
-                    label: Object.entries(params)
-                      .map(([k, v]) => `${k}=${v}`)
-                      .join(' '),
+                    label:
+                      Object.entries(params)
+                        .filter(([k]) => varying.has(k))
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(' ') || 'default',
                     params,
                     model,
                     gpu,
