@@ -1,7 +1,10 @@
 /**
  * The block index's key → id map: open addressing over typed arrays, so a million cached blocks
- * cost tens of bytes each instead of a Map entry plus a 32-character string. A table key is the
- * 128-bit block key plus the namespace index, so equal keys in two namespaces are two entries.
+ * cost tens of bytes each instead of a Map entry plus a 32-character string. Keys are the tiers'
+ * storage keys, which the engine already separates by namespace (it hashes namespaced keys); the
+ * namespace is recorded with each entry and checked on every find. One entry per storage key,
+ * because the tiers have one slot per storage key: a key crafted to equal another namespace's
+ * storage key must be refused, not given a second id that would overwrite the other's bytes.
  */
 import { ErrorCode, KvtierError } from '../errors.js';
 import { assertBlockKey } from './block-keys.js';
@@ -30,18 +33,29 @@ export class KeyTable {
     return this.nextId;
   }
 
-  /** The id of `key` in namespace `ns`, or -1. */
+  /** The id of `key` in namespace `ns`, or -1 (also when another namespace holds the key). */
   find(key: BlockKey, ns: number): number {
     this.load(key, ns);
-    return this.slots[this.locate()]!;
+    const id = this.slots[this.locate()]!;
+    return id !== EMPTY && this.words[id * WORDS + 4] === ns ? id : EMPTY;
   }
 
-  /** The id of `key` in namespace `ns`, creating one if absent. */
+  /**
+   * The id of `key` in namespace `ns`, creating one if absent. Throws ERR_INVALID_ARGUMENT when
+   * the key is held by another namespace.
+   */
   intern(key: BlockKey, ns: number): number {
     this.load(key, ns);
     let slot = this.locate();
     const found = this.slots[slot]!;
-    if (found !== EMPTY) return found;
+    if (found !== EMPTY) {
+      if (this.words[found * WORDS + 4] === ns) return found;
+      throw new KvtierError(
+        ErrorCode.INVALID_ARGUMENT,
+        `block key ${key} is already the storage key of a block of another namespace`,
+        { key },
+      );
+    }
     if ((this.live + 1) / this.slots.length > MAX_LOAD) {
       this.rehash(this.slots.length * 2);
       slot = this.locate();
@@ -106,13 +120,15 @@ export class KeyTable {
 
   private homeOf(id: number): number {
     const base = id * WORDS;
-    return mix(this.words[base]!, this.words[base + 1]!, this.words[base + 4]!) & (this.slots.length - 1);
+    const w = this.words;
+    return mix(w[base]!, w[base + 1]!, w[base + 2]!, w[base + 3]!) & (this.slots.length - 1);
   }
 
-  /** The slot holding the probe key, or the empty slot where it would go. */
+  /** The slot holding the probe key (in any namespace), or the empty slot where it would go. */
   private locate(): number {
     const mask = this.slots.length - 1;
-    let slot = mix(this.probe[0]!, this.probe[1]!, this.probe[4]!) & mask;
+    const p = this.probe;
+    let slot = mix(p[0]!, p[1]!, p[2]!, p[3]!) & mask;
     for (;;) {
       const id = this.slots[slot]!;
       if (id === EMPTY || this.matches(id)) return slot;
@@ -124,7 +140,7 @@ export class KeyTable {
     const base = id * WORDS;
     const w = this.words;
     const p = this.probe;
-    return w[base] === p[0] && w[base + 1] === p[1] && w[base + 2] === p[2] && w[base + 3] === p[3] && w[base + 4] === p[4];
+    return w[base] === p[0] && w[base + 1] === p[1] && w[base + 2] === p[2] && w[base + 3] === p[3];
   }
 
   private rehash(size: number): void {
@@ -141,7 +157,14 @@ export class KeyTable {
   }
 }
 
-/** Home-slot hash: the key words are already uniform (a SHA-256 prefix); the namespace is mixed in. */
-function mix(word0: number, word1: number, ns: number): number {
-  return Math.imul(word0 ^ Math.imul(ns, 0x9e3779b1), 0x85ebca6b) ^ word1;
+/**
+ * Home-slot hash of the four key words. Keys from `blockKeys` are uniform, but callers may pass
+ * any well-formed key (replay's are zero-padded ids), so every word is mixed in (murmur3-style).
+ */
+function mix(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ w1, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ w2, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ w3, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
