@@ -38,7 +38,7 @@ export interface CaseContext {
 
 /**
  * A benchmark case: one operation and the raw baseline it is compared with. Each function does
- * one timed run on its own fresh directory and returns the seconds `context.blocks` blocks took;
+ * one timed run on its own fresh directory and returns the time `context.blocks` blocks took;
  * untimed set-up (filling a store before timing reads) and clean-up (flushing what it wrote, so
  * dirty pages do not slow the next measurement) happen inside, outside the timed region.
  */
@@ -46,8 +46,14 @@ export interface TierBenchCase {
   readonly name: string;
   /** The raw operation it is compared with. */
   readonly baseline: string;
-  measure(context: CaseContext): Promise<number>;
-  measureBaseline(context: CaseContext): Promise<number>;
+  measure(context: CaseContext): Promise<Timing>;
+  measureBaseline(context: CaseContext): Promise<Timing>;
+}
+
+/** Wall-clock and CPU time (all threads of the process: JS, libuv pool, lmdb's writer) of one timed section. */
+export interface Timing {
+  seconds: number;
+  cpuSeconds: number;
 }
 
 /** One result row (also the JSON shape). */
@@ -59,6 +65,11 @@ export interface TierBenchResult {
   baselineMbPerSec: number;
   /** Median over runs of the run's tier rate / baseline rate. */
   ratio: number;
+  /**
+   * Median over runs of baseline CPU seconds / tier CPU seconds for the same bytes: the share of
+   * the baseline's efficiency the tier keeps, much less sensitive than `ratio` to other load.
+   */
+  cpuRatio: number;
 }
 
 // ---- helpers --------------------------------------------------------------------------------------
@@ -72,16 +83,30 @@ function recordOf(context: CaseContext, i: number): BlockRecord {
   return { key: keyOf(i), parent: i > 0 ? keyOf(i - 1) : null, namespace: 'bench', length: context.blockBytes, checksum: payload.checksum };
 }
 
-/** Runs `op(i)` for i in [0, count) with `inFlight` operations outstanding; returns seconds taken. */
-async function timed(count: number, inFlight: number, op: (i: number, lane: number) => Promise<unknown>): Promise<number> {
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+/** Runs `op(i)` for i in [0, count) with `inFlight` operations outstanding. */
+async function timed(count: number, inFlight: number, op: (i: number, lane: number) => Promise<unknown>): Promise<Timing> {
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: Math.min(inFlight, count) }, async (_, lane) => {
       while (next < count) await op(next++, lane);
     }),
   );
-  return (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
+}
+
+/** Times a synchronous loop. */
+function timedSync(loop: () => void): Timing {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  loop();
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
 }
 
 /** A deterministic shuffle, so reads do not just stream through the file in write order. */
@@ -134,18 +159,18 @@ function syncRawLmdb(db: RootDatabase<Buffer, string>): Promise<void> {
   return new Promise((resolve, reject) => env.sync((error) => (error ? reject(error) : resolve())));
 }
 
-async function rawLmdbWrite(context: CaseContext, db: RootDatabase<Buffer, string>): Promise<number> {
+async function rawLmdbWrite(context: CaseContext, db: RootDatabase<Buffer, string>): Promise<Timing> {
   return timed(context.blocks, context.inFlight, async (i) => {
     await db.put(keyOf(i), context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
     if (context.durability === 'synced') await db.flushed;
   });
 }
 
-async function tierWrite(context: CaseContext, tier: Tier): Promise<number> {
+async function tierWrite(context: CaseContext, tier: Tier): Promise<Timing> {
   return timed(context.blocks, context.inFlight, (i) => tier.write(recordOf(context, i), context.payloads[i % DISTINCT_PAYLOADS]!.bytes));
 }
 
-async function tierRead(context: CaseContext, tier: Tier): Promise<number> {
+async function tierRead(context: CaseContext, tier: Tier): Promise<Timing> {
   const order = readOrder(context.blocks);
   const dsts = laneBuffers(context);
   let lastLane = 0;
@@ -158,7 +183,7 @@ async function tierRead(context: CaseContext, tier: Tier): Promise<number> {
 }
 
 /** Writes every block to a tier (timed), checks one back and flushes (untimed). */
-async function writeTier(context: CaseContext, tier: Tier): Promise<number> {
+async function writeTier(context: CaseContext, tier: Tier): Promise<Timing> {
   const seconds = await tierWrite(context, tier);
   const dst = Buffer.alloc(context.blockBytes);
   if ((await tier.read(keyOf(1), dst)) === null) throw new Error(`${tier.name}: block 1 missing after write`);
@@ -168,13 +193,13 @@ async function writeTier(context: CaseContext, tier: Tier): Promise<number> {
 }
 
 /** Fills a tier (untimed, flushed), then reads every block back in shuffled order (timed). */
-async function readTier(context: CaseContext, tier: Tier): Promise<number> {
+async function readTier(context: CaseContext, tier: Tier): Promise<Timing> {
   await tierWrite(context, tier);
   await tier.flush();
   return tierRead(context, tier);
 }
 
-async function withTier<T extends Tier>(opened: Promise<T>, fn: (tier: T) => Promise<number>): Promise<number> {
+async function withTier<T extends Tier>(opened: Promise<T>, fn: (tier: T) => Promise<Timing>): Promise<Timing> {
   const tier = await opened;
   try {
     return await fn(tier);
@@ -183,7 +208,7 @@ async function withTier<T extends Tier>(opened: Promise<T>, fn: (tier: T) => Pro
   }
 }
 
-async function withRawLmdb(context: CaseContext, fn: (db: RootDatabase<Buffer, string>) => Promise<number>): Promise<number> {
+async function withRawLmdb(context: CaseContext, fn: (db: RootDatabase<Buffer, string>) => Promise<Timing>): Promise<Timing> {
   const db = openRawLmdb(context);
   try {
     return await fn(db);
@@ -214,13 +239,13 @@ const flashRead: TierBenchCase = {
       await syncRawLmdb(db);
       const order = readOrder(context.blocks);
       const dst = Buffer.alloc(context.blockBytes);
-      const started = performance.now();
-      for (const i of order) {
-        const value = db.getBinaryFast(keyOf(i))!;
-        // getBinaryFast's buffer is reused and cannot be .copy()'d; copy the value's own length.
-        dst.set(value.subarray(0, value.length));
-      }
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = timedSync(() => {
+        for (const i of order) {
+          const value = db.getBinaryFast(keyOf(i))!;
+          // getBinaryFast's buffer is reused and cannot be .copy()'d; copy the value's own length.
+          dst.set(value.subarray(0, value.length));
+        }
+      });
       checkPayload(context, order[order.length - 1]!, dst, 'lmdb');
       return seconds;
     }),
@@ -238,7 +263,7 @@ function openDisk(context: CaseContext): Promise<FileTier> {
 }
 
 /** The raw baseline: blocks written to one file with positional writes (+ fdatasync each when synced), then flushed. */
-async function rawFsWrite(context: CaseContext, file: FileHandle): Promise<number> {
+async function rawFsWrite(context: CaseContext, file: FileHandle): Promise<Timing> {
   const seconds = await timed(context.blocks, context.inFlight, async (i) => {
     await file.write(context.payloads[i % DISTINCT_PAYLOADS]!.bytes, 0, context.blockBytes, i * context.blockBytes);
     if (context.durability === 'synced') await file.datasync();
@@ -247,7 +272,7 @@ async function rawFsWrite(context: CaseContext, file: FileHandle): Promise<numbe
   return seconds;
 }
 
-async function withRawFile(context: CaseContext, fn: (file: FileHandle) => Promise<number>): Promise<number> {
+async function withRawFile(context: CaseContext, fn: (file: FileHandle) => Promise<Timing>): Promise<Timing> {
   const file = await openFile(join(context.dir, 'raw.bin'), 'w+');
   try {
     return await fn(file);
@@ -324,26 +349,35 @@ export async function measureAll(options: Settings, cases: readonly TierBenchCas
       const rates: number[] = [];
       const baselines: number[] = [];
       const ratios: number[] = [];
-      const once = async (fn: (context: CaseContext) => Promise<number>): Promise<number> => {
+      const cpuRatios: number[] = [];
+      const once = async (fn: (context: CaseContext) => Promise<Timing>): Promise<Timing> => {
         const dir = await mkdtemp(join(tmpdir(), 'kvtier-bench-tiers-'));
         try {
-          const seconds = await fn({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads });
-          return (blocks * blockBytes) / seconds / 1e6;
+          return await fn({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads });
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
       };
+      const megabytes = (blocks * blockBytes) / 1e6;
       for (let run = 0; run < options.runs; run++) {
         // Alternate which goes first, so neither always runs behind the other's background writeback.
         const tierFirst = run % 2 === 1;
         const first = await once(tierFirst ? benchCase.measure : benchCase.measureBaseline);
         const second = await once(tierFirst ? benchCase.measureBaseline : benchCase.measure);
-        const [rate, baseline] = tierFirst ? [first, second] : [second, first];
-        rates.push(rate);
-        baselines.push(baseline);
-        ratios.push(rate / baseline);
+        const [tier, baseline] = tierFirst ? [first, second] : [second, first];
+        rates.push(megabytes / tier.seconds);
+        baselines.push(megabytes / baseline.seconds);
+        ratios.push(baseline.seconds / tier.seconds);
+        cpuRatios.push(baseline.cpuSeconds / tier.cpuSeconds);
       }
-      results.push({ name: benchCase.name, blockBytes, mbPerSec: median(rates), baselineMbPerSec: median(baselines), ratio: median(ratios) });
+      results.push({
+        name: benchCase.name,
+        blockBytes,
+        mbPerSec: median(rates),
+        baselineMbPerSec: median(baselines),
+        ratio: median(ratios),
+        cpuRatio: median(cpuRatios),
+      });
     }
   }
   return results;
@@ -353,13 +387,14 @@ export async function run(args: BenchArgs): Promise<void> {
   const options = settings(args);
   const results = await measureAll(options);
   if (args.json) {
-    console.log(JSON.stringify(results, null, 2));
+    console.log(JSON.stringify(results.map(({ name, blockBytes, mbPerSec, baselineMbPerSec, ratio }) => ({ name, blockBytes, mbPerSec, baselineMbPerSec, ratio })), null, 2));
     return;
   }
   console.log(machineHeader());
   console.log(
     `# ${options.durability} durability, ${options.inFlight} operations in flight, ${formatBytes(options.bytesPerRun)} per run, ` +
-      `median of ${options.runs} runs; ratio = median of per-run tier/baseline; reads are warm (page cache)`,
+      `median of ${options.runs} runs; ratio = median of per-run tier/baseline MB/s, cpu ratio = the same for MB per CPU-second; ` +
+      'reads are warm (page cache)',
   );
   const baselineOf = new Map(CASES.map((c) => [c.name, c.baseline]));
   printTable(
@@ -370,6 +405,7 @@ export async function run(args: BenchArgs): Promise<void> {
       baseline: baselineOf.get(r.name) ?? '',
       'baseline MB/s': r.baselineMbPerSec,
       ratio: r.ratio,
+      'cpu ratio': r.cpuRatio,
     })),
   );
 }

@@ -50,18 +50,15 @@ export function blockKeys(tokens: ArrayLike<number>, options: BlockKeyOptions = 
   const salt = namespaceSalt(options.namespace ?? '');
   let previous = options.parent ? Buffer.from(options.parent, 'hex') : ROOT;
   const blocks = options.includePartial ? Math.ceil(tokens.length / blockTokens) : Math.floor(tokens.length / blockTokens);
-  const words = new Uint32Array(blockTokens);
+  // Tokens of an unkeyed partial tail are still input: a bad one is an error, not silently ignored.
+  for (let i = blocks * blockTokens; i < tokens.length; i++) assertToken(tokens[i], i);
+  // Sized by the tokens, not by blockTokens: a huge block size is a limit, not an allocation.
+  const words = new Uint32Array(Math.min(blockTokens, tokens.length));
   const keys: BlockKey[] = [];
   for (let block = 0; block < blocks; block++) {
     const start = block * blockTokens;
     const end = Math.min(start + blockTokens, tokens.length);
-    for (let i = start; i < end; i++) {
-      const token = tokens[i]!;
-      if (!Number.isInteger(token) || token < 0 || token > 0xffffffff) {
-        throw invalidArgument(`tokens[${i}]`, 'a token id (an integer in [0, 2^32))', token);
-      }
-      words[i - start] = token;
-    }
+    for (let i = start; i < end; i++) words[i - start] = assertToken(tokens[i], i);
     const digest = createHash('sha256')
       .update(salt)
       .update(previous)
@@ -71,4 +68,11 @@ export function blockKeys(tokens: ArrayLike<number>, options: BlockKeyOptions = 
     keys.push(previous.toString('hex'));
   }
   return keys;
+}
+
+function assertToken(token: unknown, index: number): number {
+  if (typeof token !== 'number' || !Number.isInteger(token) || token < 0 || token > 0xffffffff) {
+    throw invalidArgument(`tokens[${index}]`, 'a token id (an integer in [0, 2^32))', token);
+  }
+  return token;
 }

@@ -1,5 +1,5 @@
 /** Capacities as users write them: bytes with units ("64GiB", "1.5TB", 4096) or blocks ("4000blocks"). */
-import { ErrorCode, KvtierError } from '../errors.js';
+import { ErrorCode, KvtierError, describeValue } from '../errors.js';
 
 const UNITS: Readonly<Record<string, number>> = {
   b: 1,
@@ -57,7 +57,8 @@ function toBlocksOrBytes(value: Capacity, name: string, blockBytes: number): { b
 function bad(name: string, value: unknown): KvtierError {
   return new KvtierError(
     ErrorCode.CONFIG,
-    `expected a size for \`${name}\` such as 4096, "64GiB", "1.5TB" or "4000blocks", got ${JSON.stringify(value)}`,
+    // describeValue, not JSON.stringify: NaN and Infinity must not read as "null".
+    `expected a size for \`${name}\` such as 4096, "64GiB", "1.5TB" or "4000blocks", got ${describeValue(value)}`,
     { name },
   );
 }

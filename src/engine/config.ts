@@ -1,8 +1,11 @@
 /** The engine's configuration: what a user passes to `KvCache.open`, checked and resolved once. */
+import { resolve } from 'node:path';
 import { ErrorCode, KvtierError, invalidArgument } from '../errors.js';
 import type { DeviceModel } from '../hardware/device.js';
 import { blockBytes as modelBlockBytes, resolveModel, type ModelGeometry } from '../model/geometry.js';
 import type { PolicyOptions } from '../policies/policy.js';
+import { canonicalTierName } from '../tiers/registry.js';
+import { assertNamespace } from '../tiers/validate.js';
 import { capacityInBlocks, type Capacity } from './capacity.js';
 import type { PromotionPolicy, WritePolicy } from './control-plane.js';
 
@@ -68,12 +71,18 @@ export interface ResolvedEngineConfig {
 const DURABLE = new Set(['flash', 'disk']);
 const WRITE_POLICIES: readonly WritePolicy[] = ['write-back', 'write-through'];
 const PROMOTIONS: readonly PromotionPolicy[] = ['exclusive', 'inclusive'];
+/** The longest delay setTimeout honours; a longer pin TTL would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Checks a configuration and fills in the defaults. */
 export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig {
   if (config === null || typeof config !== 'object') throw invalidArgument('config', 'an object', config);
   const model = resolveModel(config.model ?? 'llama-3.1-8b');
   const blockTokens = config.blockTokens ?? 512;
+  // Checked even when blockBytes is given: keys() splits tokens by it.
+  if (!Number.isSafeInteger(blockTokens) || blockTokens <= 0) {
+    throw invalidArgument('blockTokens', 'a positive integer', blockTokens);
+  }
   const blockBytes = config.blockBytes ?? modelBlockBytes(model, blockTokens);
   if (!Number.isSafeInteger(blockBytes) || blockBytes <= 0 || blockBytes > 2 ** 31) {
     throw invalidArgument('blockBytes', 'a positive integer up to 2 GiB', blockBytes);
@@ -93,12 +102,15 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
         `tier ${i} (${tier.name}) holds no block: capacity ${JSON.stringify(tier.capacity)} is below one block of ${blockBytes} bytes`,
       );
     }
-    if (DURABLE.has(tier.name.toLowerCase())) {
+    // Checked here, before any tier is created, with the registry's own spelling rules.
+    if (DURABLE.has(canonicalTierName(tier.name))) {
       if (typeof tier.dir !== 'string' || tier.dir === '') {
         throw invalidArgument(`tiers[${i}].dir`, `a directory for the ${tier.name} tier`, tier.dir);
       }
-      if (dirs.has(tier.dir)) throw new KvtierError(ErrorCode.CONFIG, `two tiers share the directory ${tier.dir}`);
-      dirs.add(tier.dir);
+      // "data/x" and "./data/x" are one directory.
+      const dir = resolve(tier.dir);
+      if (dirs.has(dir)) throw new KvtierError(ErrorCode.CONFIG, `two tiers share the directory ${tier.dir}`);
+      dirs.add(dir);
     }
     return { ...tier, capacityBlocks };
   });
@@ -108,8 +120,16 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
   if (!PROMOTIONS.includes(promotion)) throw invalidArgument('promotion', PROMOTIONS.join(' or '), promotion);
   const namespace = config.namespace ?? '';
   if (typeof namespace !== 'string') throw invalidArgument('namespace', 'a string', namespace);
+  assertNamespace(namespace, 'namespace');
   const pinTtlMs = config.pinTtlMs ?? 0;
-  if (!Number.isFinite(pinTtlMs) || pinTtlMs < 0) throw invalidArgument('pinTtlMs', 'a non-negative number', pinTtlMs);
+  if (typeof pinTtlMs !== 'number' || !(pinTtlMs >= 0 && pinTtlMs <= MAX_TIMER_MS)) {
+    throw invalidArgument('pinTtlMs', `a number of milliseconds in [0, ${MAX_TIMER_MS}]`, pinTtlMs);
+  }
+  const seed = config.seed ?? 1;
+  if (!Number.isSafeInteger(seed)) throw invalidArgument('seed', 'an integer', seed);
+  if (config.onWarning !== undefined && typeof config.onWarning !== 'function') {
+    throw invalidArgument('onWarning', 'a function', config.onWarning);
+  }
   return {
     model,
     blockTokens,
@@ -118,7 +138,7 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
     writePolicy,
     promotion,
     namespace,
-    seed: config.seed ?? 1,
+    seed,
     pinTtlMs,
     onWarning: config.onWarning ?? ((message) => console.warn(`kvtier: ${message}`)),
   };

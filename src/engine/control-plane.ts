@@ -113,7 +113,7 @@ export class ControlPlane {
       if (!Number.isSafeInteger(t.capacityBlocks) || t.capacityBlocks < 1 || t.capacityBlocks > 0x7fffffff) {
         throw new KvtierError(
           ErrorCode.CONFIG,
-          `expected a capacity of at least 1 block for tier ${i}, got ${String(t.capacityBlocks)}`,
+          `expected a capacity of 1 to ${0x7fffffff} blocks for tier ${i}, got ${String(t.capacityBlocks)}`,
         );
       }
       return t.capacityBlocks;

@@ -8,8 +8,10 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, KvtierError, invalidArgument } from '../errors.js';
 import { checksum } from '../memory/copy-batch.js';
+import type { DamageReport } from '../tiers/damage.js';
 import { createTier } from '../tiers/registry.js';
 import { isMemoryTier, type BlockKey, type BlockRecord, type Tier } from '../tiers/tier.js';
+import { assertNamespace } from '../tiers/validate.js';
 import { assertBlockKey, blockKeys, namespaceSalt } from './block-keys.js';
 import { resolveEngineConfig, type EngineConfig, type ResolvedEngineConfig } from './config.js';
 import { ControlPlane, MoveKind, type MoveSink } from './control-plane.js';
@@ -17,6 +19,8 @@ import { DataPlane, type PendingMove } from './data-plane.js';
 import { KeyTable } from './key-table.js';
 import { PinHandle, type PinEnd, type PinOwner } from './pin-handle.js';
 import { buildStats, type EngineCounters, type EngineStats } from './stats.js';
+
+export type { EngineConfig, TierConfig } from './config.js';
 
 /** Result of `lookup`. */
 export interface LookupResult {
@@ -27,7 +31,11 @@ export interface LookupResult {
 }
 
 /** Why a prefetch did not bring a block up. */
-export type PrefetchSkipReason = 'not cached' | 'after a missing block' | 'top tier full of pinned blocks';
+export type PrefetchSkipReason =
+  | 'not cached'
+  | 'after a missing block'
+  | 'top tier full of pinned blocks'
+  | 'no room without evicting an earlier block of this prefetch';
 
 /** Result of `prefetch`: what started, what did not and why. */
 export interface PrefetchResult {
@@ -61,6 +69,10 @@ class CacheCore implements MoveSink, PinOwner {
   private checksums = new BigUint64Array(1024);
   private prefetched = new Uint8Array(1024);
   private batch: PendingMove[] = [];
+  /** Ids the current batch brings into tier 0. */
+  private batchToTop: number[] = [];
+  /** Per id, the queued batch that last brought it into tier 0, until that batch has run. */
+  private readonly toTop = new Map<number, Promise<void>>();
   private insertBytes: Uint8Array | null = null;
   private readonly failures = new WeakMap<PendingMove, KvtierError>();
   closed = false;
@@ -158,6 +170,7 @@ class CacheCore implements MoveSink, PinOwner {
         ? { kind, id, record: this.recordOf(id), from, to, bytes: this.insertBytes! }
         : { kind, id, record: this.recordOf(id), from, to };
     this.batch.push(move);
+    if (to === 0) this.batchToTop.push(id);
     if (from === 0 && this.prefetched[id] === 1 && (kind === MoveKind.MOVE || kind === MoveKind.DROP)) {
       this.prefetched[id] = 0;
       this.counters.prefetch.revoked++;
@@ -169,7 +182,31 @@ class CacheCore implements MoveSink, PinOwner {
   flush(): Promise<void> {
     const batch = this.batch;
     this.batch = [];
-    return this.dataPlane.run(batch);
+    const done = this.dataPlane.run(batch);
+    if (this.batchToTop.length > 0) {
+      const ids = this.batchToTop;
+      this.batchToTop = [];
+      for (const id of ids) this.toTop.set(id, done);
+      void done.then(() => {
+        for (const id of ids) if (this.toTop.get(id) === done) this.toTop.delete(id);
+      });
+    }
+    return done;
+  }
+
+  /**
+   * Settles once the batches that brought these blocks into tier 0 have run. An acquire waits for
+   * those copies only, not for the whole queue: its pins would otherwise hold top-tier slots for
+   * as long as unrelated demotions to flash or disk take, and fill the tier for everyone else.
+   * Batches run in order, so everything queued before them has run too.
+   */
+  private async topReady(ids: readonly number[]): Promise<void> {
+    const pending = new Set<Promise<void>>();
+    for (const id of ids) {
+      const done = this.toTop.get(id);
+      if (done) pending.add(done);
+    }
+    if (pending.size > 0) await Promise.all(pending);
   }
 
   private releaseIfGone(id: number): void {
@@ -256,7 +293,8 @@ class CacheCore implements MoveSink, PinOwner {
       await this.flush();
       throw error;
     }
-    await this.flush();
+    void this.flush();
+    await this.topReady(ids);
     // A promotion can fail (a damaged lower copy): serve only the prefix that made it.
     let served = 0;
     while (served < ids.length && this.control.tierOf(ids[served]!) === 0) served++;
@@ -279,23 +317,36 @@ class CacheCore implements MoveSink, PinOwner {
     const ids = this.prefixIds(keys, ns);
     const result: PrefetchResult = { requested: keys.length, started: 0, alreadyInTop: 0, skipped: [], done: Promise.resolve() };
     let i = 0;
-    for (; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (this.control.tierOf(id) === 0) {
-        result.alreadyInTop++;
-        continue;
+    let fullReason: PrefetchSkipReason = 'top tier full of pinned blocks';
+    // Blocks of this call are held on top while it runs: bringing up a later block must not evict
+    // an earlier one (the chain's head matters most, and the copy up would be wasted).
+    const held: number[] = [];
+    try {
+      for (; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (this.control.tierOf(id) === 0) {
+          result.alreadyInTop++;
+        } else {
+          try {
+            this.control.promote(id);
+          } catch (error) {
+            if (!(error instanceof KvtierError) || error.code !== ErrorCode.TIER_FULL) throw error;
+            if ((error.details.pinned as number) - this.heldOnlyBy(held) < this.control.capacity[0]!) {
+              fullReason = 'no room without evicting an earlier block of this prefetch';
+            }
+            break;
+          }
+          this.ensureMeta(id);
+          this.prefetched[id] = 1;
+          result.started++;
+        }
+        this.control.pin(id);
+        held.push(id);
       }
-      try {
-        this.control.promote(id);
-      } catch (error) {
-        if (!(error instanceof KvtierError) || error.code !== ErrorCode.TIER_FULL) throw error;
-        break;
-      }
-      this.ensureMeta(id);
-      this.prefetched[id] = 1;
-      result.started++;
+    } finally {
+      for (const id of held) this.control.unpin(id);
     }
-    for (let j = i; j < ids.length; j++) result.skipped.push({ key: keys[j]!, reason: 'top tier full of pinned blocks' });
+    for (let j = i; j < ids.length; j++) result.skipped.push({ key: keys[j]!, reason: fullReason });
     for (let j = ids.length; j < keys.length; j++) {
       result.skipped.push({ key: keys[j]!, reason: j === ids.length ? 'not cached' : 'after a missing block' });
     }
@@ -306,6 +357,15 @@ class CacheCore implements MoveSink, PinOwner {
     p.skipped += result.skipped.length;
     result.done = this.flush();
     return result;
+  }
+
+  /** How many distinct blocks of `held` have no pin but these holds (duplicates hold twice). */
+  private heldOnlyBy(held: readonly number[]): number {
+    const holds = new Map<number, number>();
+    for (const id of held) holds.set(id, (holds.get(id) ?? 0) + 1);
+    let only = 0;
+    for (const [id, count] of holds) if (this.control.pinCount(id) === count) only++;
+    return only;
   }
 
   unpinAll(ids: readonly number[], reason: PinEnd): void {
@@ -347,12 +407,22 @@ class CacheCore implements MoveSink, PinOwner {
     for (let tier = this.tiers.length - 1; tier >= 0; tier--) {
       for await (const record of this.tiers[tier]!.scan()) {
         const ns = this.namespaceIndex(record.namespace);
-        const id = this.table.intern(record.key, ns);
+        let id: number;
+        try {
+          id = this.table.intern(record.key, ns);
+        } catch (error) {
+          if (!(error instanceof KvtierError) || error.code !== ErrorCode.INVALID_ARGUMENT) throw error;
+          // The same storage key under two namespaces (files from elsewhere): serve neither namespace this copy.
+          this.config.onWarning(`block ${record.key} is stored under two namespaces; dropping the copy in ${this.tiers[tier]!.name}`);
+          await this.tiers[tier]!.delete(record.key);
+          continue;
+        }
         this.ensureMeta(id);
         if (this.control.has(id) && this.checksums[id] !== record.checksum) {
-          // Two durable copies disagree: trust neither.
+          // Two durable copies disagree: trust neither, and free the tier space of both.
           this.config.onWarning(`block ${record.key} has different checksums in two tiers; dropping it`);
           this.control.remove(id);
+          await this.tiers[tier]!.delete(record.key);
           continue;
         }
         this.lengths[id] = record.length;
@@ -427,6 +497,12 @@ export class KvCache {
   static async open(config: EngineConfig): Promise<KvCache> {
     const resolved = resolveEngineConfig(config);
     const tiers: Tier[] = [];
+    // Damaged blocks found by a durable tier are warnings of this engine, like every other one.
+    const onDamage = (report: DamageReport): void =>
+      resolved.onWarning(
+        `tier \`${report.tier}\`: dropped damaged block ${report.key ?? '(unknown key)'}` +
+          `${report.location ? ` at ${report.location}` : ''}: ${report.reason}`,
+      );
     try {
       for (const tier of resolved.tiers) {
         tiers.push(
@@ -434,24 +510,28 @@ export class KvCache {
             name: tier.name,
             capacityBlocks: tier.capacityBlocks,
             blockBytes: resolved.blockBytes,
+            onDamage,
             ...(tier.dir !== undefined ? { dir: tier.dir } : {}),
             ...(tier.durability !== undefined ? { durability: tier.durability } : {}),
             ...(tier.device !== undefined ? { device: tier.device } : {}),
           }),
         );
       }
+      // Inside the try: a bad policy or a failed recovery must not leave LMDB or segment files open.
+      const core = new CacheCore(resolved, tiers);
+      await core.recover();
+      return new KvCache(core, core.namespaceIndex(resolved.namespace));
     } catch (error) {
-      for (const tier of tiers) await tier.close();
+      for (const tier of tiers) await tier.close().catch(() => undefined);
       throw error;
     }
-    const core = new CacheCore(resolved, tiers);
-    await core.recover();
-    return new KvCache(core, core.namespaceIndex(resolved.namespace));
   }
 
   /** A handle on another namespace of the same engine. */
   namespace(name: string): KvCache {
     if (typeof name !== 'string') throw invalidArgument('name', 'a string', name);
+    // Checked here, not at the first demotion: every durable record carries its namespace.
+    assertNamespace(name, 'name');
     return new KvCache(this.core, this.core.namespaceIndex(name));
   }
 

@@ -21,6 +21,7 @@ import { DEFAULT_TIERS, parseTierFlag } from '../cli/tier-options.js';
 import { ErrorCode, KvtierError } from '../errors.js';
 import { capacityInBlocks } from '../engine/capacity.js';
 import { isPolicyName, policyNames } from '../policies/registry.js';
+import { gpuPreset } from '../replay/gpu.js';
 
 /** One point of the grid: everything a worker needs to run one replay (plain, serialisable). */
 export interface SweepConfig {
@@ -67,7 +68,10 @@ export function expandGrid(document: unknown, source: string, blockBytesOf: (mod
     if (!(KEYS as readonly string[]).includes(key)) throw gridError(source, key, `unknown key; valid keys: ${KEYS.join(', ')}`);
   }
   const models = strings(grid, 'model', ['llama-3.1-8b'], source);
+  const blockBytesByModel = new Map(models.map((model) => [model, checked(() => blockBytesOf(model), source, 'model')]));
   const gpus = strings(grid, 'gpu', ['h100'], source);
+  // Checked here, so a typo fails the sweep before any worker starts rather than in every worker.
+  for (const gpu of gpus) checked(() => gpuPreset(gpu), source, 'gpu');
   const policies = strings(grid, 'policy', ['lru'], source);
   for (const policy of policies) {
     if (!isPolicyName(policy)) throw gridError(source, 'policy', `unknown policy "${policy}"; valid: ${policyNames().join(', ')}`);
@@ -79,6 +83,8 @@ export function expandGrid(document: unknown, source: string, blockBytesOf: (mod
   const promotions = strings(grid, 'promotion', ['exclusive'], source) as SweepConfig['promotion'][];
   for (const p of promotions) if (p !== 'exclusive' && p !== 'inclusive') throw gridError(source, 'promotion', `unknown "${p}"`);
   const seeds = numbers(grid, 'seed', [1], source);
+  // Seeds feed integer PRNGs (and the engine accepts only safe integers).
+  if (!seeds.every((seed) => Number.isSafeInteger(seed))) throw gridError(source, 'seed', 'expected a positive whole number or a non-empty list of them');
 
   // Labels name only what varies across the grid, so they stay readable.
   const varying = new Set(
@@ -95,10 +101,19 @@ export function expandGrid(document: unknown, source: string, blockBytesOf: (mod
             for (const writePolicy of writePolicies)
               for (const promotion of promotions)
                 for (const seed of seeds) {
-                  const blockBytes = blockBytesOf(model);
+                  const blockBytes = blockBytesByModel.get(model)!;
                   const tiers = layout.map((flag) => {
-                    const tier = parseTierFlag(flag);
-                    const blocks = Math.max(1, Math.floor(capacityInBlocks(tier.capacity, blockBytes) * capacityScale));
+                    const tier = checked(() => parseTierFlag(flag), source, `layout.${layoutName}`);
+                    const tierBlocks = checked(() => capacityInBlocks(tier.capacity, blockBytes), source, `layout.${layoutName}`);
+                    const blocks = Math.max(1, Math.floor(tierBlocks * capacityScale));
+                    // The control plane indexes a tier's blocks with 32-bit integers.
+                    if (!(blocks <= MAX_TIER_BLOCKS)) {
+                      throw gridError(
+                        source,
+                        'capacityScale',
+                        `${capacityScale} scales ${flag} (layout ${layoutName}, model ${model}) to ${blocks} blocks; a tier holds at most ${MAX_TIER_BLOCKS}`,
+                      );
+                    }
                     return { name: tier.name, capacity: `${blocks}blocks`, policy };
                   });
                   const params = { model, gpu, layout: layoutName, capacityScale, policy, writePolicy, promotion, seed };
@@ -133,9 +148,22 @@ function layoutsOf(value: unknown, source: string): [string, string[]][] {
     if (!Array.isArray(layout) || layout.length === 0 || !layout.every((t) => typeof t === 'string')) {
       throw gridError(source, `layout.${name}`, 'expected a list of tiers such as [hbm=16GiB, ddr=128GiB]');
     }
-    layout.forEach((flag) => parseTierFlag(flag));
+    for (const flag of layout as string[]) checked(() => parseTierFlag(flag), source, `layout.${name}`);
     return [name, layout as string[]];
   });
+}
+
+/** Most blocks one tier may hold (the control plane's limit). */
+const MAX_TIER_BLOCKS = 0x7fffffff;
+
+/** Runs a check from another module; its KvtierError is reported with the grid file and the key that holds the value. */
+function checked<T>(check: () => T, source: string, key: string): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof KvtierError) throw gridError(source, key, error.message);
+    throw error;
+  }
 }
 
 function listOf(grid: Record<string, unknown>, key: string): unknown[] | undefined {

@@ -413,10 +413,19 @@ export class FileTier implements Tier {
     let damagedTail = false;
     for (const seq of seqs) {
       const segment: Segment = { seq, path: join(this.dir, segmentFileName(seq)), size: 0, deadBytes: 0, liveRecords: 0 };
-      this.segments.set(seq, segment);
-      const handle = await open(segment.path, 'r');
+      let handle: FileHandle;
+      let fileBytes: number;
       try {
-        const fileBytes = (await handle.stat()).size;
+        handle = await open(segment.path, 'r');
+        fileBytes = (await handle.stat()).size;
+      } catch (cause) {
+        // An unopenable file loses its own blocks, not the whole tier; it is left on disk untouched.
+        this.reportRegion(basename(segment.path), `segment file skipped: ${cause instanceof Error ? cause.message : String(cause)}`);
+        damagedTail = true;
+        continue;
+      }
+      try {
+        this.segments.set(seq, segment);
         const end = await this.replay(handle, segment, fileBytes);
         segment.size = fileBytes;
         segment.deadBytes += fileBytes - end;
@@ -425,12 +434,12 @@ export class FileTier implements Tier {
         await handle.close();
       }
     }
-    const last = seqs.length > 0 ? this.segments.get(seqs[seqs.length - 1]!)! : null;
+    const last = [...this.segments.values()].pop() ?? null;
     if (last && !damagedTail && last.size < this.segmentBytes) {
       this.active = last;
       this.writer = await open(last.path, 'r+');
     } else {
-      await this.startSegment((last?.seq ?? -1) + 1);
+      await this.startSegment((seqs[seqs.length - 1] ?? -1) + 1);
     }
     this.ledger = new KeyLedger(
       () => this.index.size,
@@ -444,9 +453,15 @@ export class FileTier implements Tier {
     const header = Buffer.allocUnsafe(HEADER_BYTES);
     let offset = 0;
     while (offset < fileBytes) {
-      const bytesRead = await readAll(handle, [header], offset);
-      const decoded = decodeHeader(header, 0, bytesRead);
       const where = `${basename(segment.path)}@${offset}`;
+      let bytesRead: number;
+      try {
+        bytesRead = await readAll(handle, [header], offset);
+      } catch (cause) {
+        this.reportRegion(where, `unreadable (${cause instanceof Error ? cause.message : String(cause)}); ${fileBytes - offset} bytes dropped`);
+        return offset;
+      }
+      const decoded = decodeHeader(header, 0, bytesRead);
       if (!decoded.ok) {
         this.reportRegion(where, `unreadable record header (${decoded.reason}); ${fileBytes - offset} bytes after it dropped`);
         return offset;

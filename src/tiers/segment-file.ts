@@ -40,7 +40,7 @@ function totalBytes(buffers: readonly Uint8Array[]): number {
 export async function writeAll(handle: FileHandle, buffers: readonly Uint8Array[], position: number): Promise<void> {
   const total = totalBytes(buffers);
   let done = 0;
-  let pending = [...buffers];
+  let pending = buffers as Uint8Array[];
   while (done < total) {
     const { bytesWritten } = await handle.writev(pending, position + done);
     if (bytesWritten <= 0) throw new Error(`short write: ${done} of ${total} bytes at offset ${position}`);
@@ -53,7 +53,7 @@ export async function writeAll(handle: FileHandle, buffers: readonly Uint8Array[
 export async function readAll(handle: FileHandle, buffers: readonly Uint8Array[], position: number): Promise<number> {
   const total = totalBytes(buffers);
   let done = 0;
-  let pending = [...buffers];
+  let pending = buffers as Uint8Array[];
   while (done < total) {
     const { bytesRead } = await handle.readv(pending, position + done);
     if (bytesRead <= 0) break;

@@ -42,7 +42,9 @@ export interface LoadedTrace {
 }
 
 const MAX_REFS = 0xffffffff;
+/** Ids per chunk once a trace is large; the first chunks are smaller, so a tiny trace does not allocate 4 MiB. */
 const ID_CHUNK = 1 << 20;
+const FIRST_ID_CHUNK = 1 << 12;
 
 /** Accumulates requests into growing typed arrays. */
 export class LoadedTraceBuilder {
@@ -56,7 +58,7 @@ export class LoadedTraceBuilder {
   private offsets = new Uint32Array(1025);
   /** Ids in fixed-size chunks, concatenated once by `finish`: no over-allocation, no repeated copying. */
   private readonly idChunks: Int32Array[] = [];
-  private chunk = new Int32Array(ID_CHUNK);
+  private chunk = new Int32Array(FIRST_ID_CHUNK);
   private chunkFill = 0;
   private hasSessions = false;
   private readonly sessionIndex = new Map<string, number>();
@@ -85,12 +87,12 @@ export class LoadedTraceBuilder {
     }
     let k = 0;
     while (k < idCount) {
-      if (this.chunkFill === ID_CHUNK) {
+      if (this.chunkFill === this.chunk.length) {
         this.idChunks.push(this.chunk);
-        this.chunk = new Int32Array(ID_CHUNK);
+        this.chunk = new Int32Array(Math.min(ID_CHUNK, this.chunk.length * 2));
         this.chunkFill = 0;
       }
-      const take = Math.min(idCount - k, ID_CHUNK - this.chunkFill);
+      const take = Math.min(idCount - k, this.chunk.length - this.chunkFill);
       const chunk = this.chunk;
       const fill = this.chunkFill;
       if (take > 64 && (ids instanceof Float64Array || ids instanceof Int32Array)) {

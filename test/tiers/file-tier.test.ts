@@ -209,6 +209,22 @@ describe('FileTier (disk)', () => {
     await expectServed([...kept, failed]);
   });
 
+  it('skips a segment it cannot read and keeps serving the others', async () => {
+    const kept = await writeBlocks([1, 2]);
+    await tier.close();
+    await mkdir(segment(1)); // a directory where a segment file should be
+    tier = await open();
+    await expectServed(kept);
+    expect(damage.reports).toEqual([
+      expect.objectContaining({ key: null, location: `${segmentFileName(1)}@0`, reason: expect.stringMatching(/^unreadable \(EISDIR/) }),
+    ]);
+    const later = await writeBlocks([3]);
+    expect(await readdir(dir)).toContain(segmentFileName(2));
+    await tier.close();
+    tier = await open();
+    await expectServed([...kept, ...later]);
+  });
+
   it('compacts the oldest segments once enough of them is dead, without losing or resurrecting blocks', async () => {
     await tier.close();
     tier = await open({ segmentBytes: 4 * RECORD_BYTES });

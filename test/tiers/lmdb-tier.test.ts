@@ -1,5 +1,6 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { open as openLmdb } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { headerOf } from '../../src/tiers/block-header.js';
@@ -76,29 +77,45 @@ describe('LmdbTier (flash)', () => {
     await expectServed([blocks[0]!, blocks[2]!]);
   });
 
-  it('treats a damaged block header as a miss and a damaged records entry as absent from scan', async () => {
+  it('treats a damaged header as a miss, leaves it out of scan and removes the block', async () => {
     const blocks = await writeBlocks([4, 5, 6]);
     await tier.close();
     const data = await readFile(dataFile());
-    // The header is stored twice: in front of the payload (blocks DB) and alone (records DB).
-    const headerAt = (i: number) => offsetsOf(data, headerOf(blocks[i]!.record));
-    const withPayload = (i: number) => headerAt(i).find((at) => sameBytes(data.subarray(at + 256, at + 320), blocks[i]!.bytes.subarray(0, 64)))!;
-    const alone = (i: number) => headerAt(i).find((at) => at !== withPayload(i))!;
-    await flipByte(dataFile(), withPayload(0) + 30); // key bytes of block 4's value
-    await flipByte(dataFile(), alone(2) + 100); // namespace bytes of block 6's record
+    const [headerOf4] = offsetsOf(data, headerOf(blocks[0]!.record));
+    const [headerOf6] = offsetsOf(data, headerOf(blocks[2]!.record));
+    await flipByte(dataFile(), headerOf4! + 30); // key bytes
+    await flipByte(dataFile(), headerOf6! + 100); // namespace bytes
     tier = await open();
-    const scanned = await collect(tier.scan());
-    expect(scanned.map((r) => r.key).sort()).toEqual([blocks[0]!.record.key, blocks[1]!.record.key].sort());
     expect(await tier.read(blocks[0]!.record.key, new Uint8Array(BLOCK_BYTES))).toBeNull();
+    const scanned = await collect(tier.scan());
+    expect(scanned.map((r) => r.key)).toEqual([blocks[1]!.record.key]);
     await tier.flush();
     expect(damage.reports.map((r) => [r.key, r.reason])).toEqual([
-      [blocks[2]!.record.key, 'header checksum mismatch'],
       [blocks[0]!.record.key, 'header checksum mismatch'],
+      [blocks[2]!.record.key, 'header checksum mismatch'],
     ]);
     expect(tier.stats().checksumErrors).toBe(2);
     expect(tier.has(blocks[0]!.record.key)).toBe(false);
     expect(tier.has(blocks[2]!.record.key)).toBe(false);
     await expectServed([blocks[1]!]);
+  });
+
+  it('treats a missing or resized payload entry as damage', async () => {
+    const blocks = await writeBlocks([7, 8, 9]);
+    await tier.close();
+    // Tamper with the payload database directly, as a partial restore or a foreign writer might.
+    const env = openLmdb({ path: dir, maxDbs: 4, encoding: 'binary' });
+    const payloads = env.openDB<Buffer, string>({ name: 'blocks', encoding: 'binary' });
+    await payloads.remove(blocks[0]!.record.key);
+    await payloads.put(blocks[1]!.record.key, Buffer.alloc(100));
+    await env.close();
+    tier = await open();
+    expect(await tier.read(blocks[0]!.record.key, new Uint8Array(BLOCK_BYTES))).toBeNull();
+    expect(await tier.read(blocks[1]!.record.key, new Uint8Array(BLOCK_BYTES))).toBeNull();
+    expect(damage.reports.map((r) => r.reason)).toEqual(['payload missing', `payload is 100 bytes, header says ${BLOCK_BYTES}`]);
+    await tier.flush();
+    expect((await collect(tier.scan())).map((r) => r.key)).toEqual([blocks[2]!.record.key]);
+    await expectServed([blocks[2]!]);
   });
 
   it('opens empty when its data file was deleted', async () => {
