@@ -10,6 +10,7 @@ import { mkdtemp, open as openFile, rm, type FileHandle } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open as openLmdb, type RootDatabase } from 'lmdb';
+import { KvCache } from '../src/engine/engine.js';
 import { checksum } from '../src/memory/copy-batch.js';
 import { FileTier } from '../src/tiers/file-tier.js';
 import { LmdbTier } from '../src/tiers/lmdb-tier.js';
@@ -308,7 +309,60 @@ const diskRead: TierBenchCase = {
 };
 
 /** Every case, in table order; add a case by adding an entry. */
-export const CASES: TierBenchCase[] = [flashWrite, flashRead, diskWrite, diskRead];
+// ---- the engine end to end ------------------------------------------------------------------------
+
+/**
+ * put → demote → promote through a whole engine (a 4-block HBM tier over flash): every put demotes
+ * an older block to LMDB, then every block is acquired back (promoted from LMDB, verified,
+ * demoting another). The baseline moves the same bytes through raw lmdb: one put and one
+ * getBinaryFast + copy per block.
+ */
+const engineCycle: TierBenchCase = {
+  name: 'engine put→demote→promote',
+  baseline: 'lmdb put + get',
+  async measure(context) {
+    const cache = await KvCache.open({
+      blockBytes: context.blockBytes,
+      tiers: [
+        { name: 'hbm', capacity: '4blocks' },
+        { name: 'flash', capacity: `${context.blocks + 8}blocks`, dir: join(context.dir, 'flash'), durability: context.durability },
+      ],
+    });
+    try {
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      for (let i = 0; i < context.blocks; i++) await cache.put(keyOf(i), context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
+      for (const i of readOrder(context.blocks)) {
+        const pinned = await cache.acquire([keyOf(i)]);
+        if (pinned.length !== 1) throw new Error(`engine: block ${i} missing`);
+        pinned.release();
+      }
+      await cache.flush();
+      const timing = { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
+      const check = await cache.acquire([keyOf(1)]);
+      checkPayload(context, 1, check.blocks[0]!, 'engine');
+      check.release();
+      return timing;
+    } finally {
+      await cache.close();
+    }
+  },
+  measureBaseline: (context) =>
+    withRawLmdb(context, async (db) => {
+      const dst = Buffer.alloc(context.blockBytes);
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      for (let i = 0; i < context.blocks; i++) await db.put(keyOf(i), context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
+      for (const i of readOrder(context.blocks)) {
+        const value = db.getBinaryFast(keyOf(i))!;
+        dst.set(value.subarray(0, value.length));
+      }
+      await syncRawLmdb(db);
+      return { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
+    }),
+};
+
+export const CASES: TierBenchCase[] = [flashWrite, flashRead, diskWrite, diskRead, engineCycle];
 
 // ---- runner ---------------------------------------------------------------------------------------
 
