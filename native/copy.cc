@@ -135,7 +135,7 @@ void RunCopies(const std::vector<CopyOp>& ops, uint64_t* checksums) {
       if (op.length != 0) std::memcpy(op.dst, op.src, op.length);
     }
   } else {
-    for (size_t i = 0; i < ops.size(); ++i) checksums[i] = CopyXxh64(ops[i].dst, ops[i].src, ops[i].length, 0);
+    for (size_t i = 0; i < ops.size(); ++i) checksums[i] = CopyXxh3(ops[i].dst, ops[i].src, ops[i].length);
   }
 }
 
@@ -220,7 +220,7 @@ Napi::Value ChecksumBatch(const Napi::CallbackInfo& info) {
     CheckRange(env, span, offset, length, "range", op);
     ranges[op] = ByteSpan{span.data + offset, length};
   }
-  for (size_t op = 0; op < count; ++op) out[op] = Xxh64(ranges[op].data, ranges[op].length, 0);
+  for (size_t op = 0; op < count; ++op) out[op] = Xxh3(ranges[op].data, ranges[op].length);
   return env.Undefined();
 }
 

@@ -1,4 +1,4 @@
-// Batched block copies (sync and async, optionally fused with XXH64), gather/scatter between a
+// Batched block copies (sync and async, optionally fused with XXH3-64), gather/scatter between a
 // paged layout and a contiguous block, and the memcpy baseline the benchmarks compare against.
 #pragma once
 

@@ -41,7 +41,11 @@ export function namespaceSalt(namespace: string): Buffer {
 }
 
 /** The chained keys of the blocks of `tokens` (token ids, each a 32-bit unsigned integer). */
-export function blockKeys(tokens: ArrayLike<number>, options: BlockKeyOptions = {}): BlockKey[] {
+export function blockKeys(tokens: ArrayLike<number>, options: BlockKeyOptions | null = {}): BlockKey[] {
+  if (tokens === null || typeof tokens !== 'object' || !Number.isSafeInteger(tokens.length) || tokens.length < 0) {
+    throw invalidArgument('tokens', 'an array of token ids', tokens);
+  }
+  options ??= {};
   const blockTokens = options.blockTokens ?? 512;
   if (!Number.isSafeInteger(blockTokens) || blockTokens <= 0) {
     throw invalidArgument('blockTokens', 'a positive integer', blockTokens);

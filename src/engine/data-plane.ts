@@ -1,8 +1,9 @@
 /**
  * The data plane: executes the control plane's moves on real tiers, strictly in order, one batch
  * after another. Order is what makes slot reuse safe (a demotion reads a slot before the insert
- * that reuses it writes it), and waiting for the queue is how a caller waits for the copies its
- * blocks depend on (an acquire after a prefetch waits for the prefetch's copy, never copies twice).
+ * that reuses it writes it), and waiting for a batch (so for everything queued before it) is how a
+ * caller waits for the copies its blocks depend on (an acquire after a prefetch waits for the
+ * prefetch's copy, never copies twice).
  */
 import { ErrorCode, KvtierError } from '../errors.js';
 import { transferSeconds } from '../hardware/device.js';
@@ -20,8 +21,18 @@ export interface PendingMove {
   readonly bytes?: Uint8Array;
 }
 
-/** Called when a move could not be completed: the block is lost from `tier` (never served). */
-export type MoveFailureHandler = (move: PendingMove, error: KvtierError) => void;
+/**
+ * Which part of a move failed: reading the source copy, writing the destination, or freeing the
+ * source copy afterwards (a MOVE whose destination is written, or a DROP: the block itself is fine).
+ */
+export type MoveFailureStage = 'read' | 'write' | 'free';
+
+/**
+ * Called when a move could not be completed. After a failed read or write the destination holds
+ * nothing of it, and for a MOVE the source copy has been freed as well (the control plane already
+ * gave its slot away).
+ */
+export type MoveFailureHandler = (move: PendingMove, error: KvtierError, stage: MoveFailureStage) => void;
 
 /** Modelled seconds and real bytes per tier, accumulated as moves execute. */
 export interface DataPlaneCounters {
@@ -64,24 +75,32 @@ export class DataPlane {
 
   private async execute(moves: readonly PendingMove[]): Promise<void> {
     for (const move of moves) {
+      const progress = { stage: 'read' as MoveFailureStage };
       try {
-        await this.apply(move);
+        await this.apply(move, progress);
       } catch (cause) {
         this.counters.failedMoves++;
         const error =
           cause instanceof KvtierError ? cause : new KvtierError(ErrorCode.IO, describe(move, cause), {}, { cause });
-        this.onFailure(move, error);
+        // The control plane already counted the source slot of a MOVE as free, and the moves after
+        // this one may fill it: a copy left behind would overfill that tier. So it goes too.
+        if (move.kind === MoveKind.MOVE && progress.stage !== 'free') {
+          await this.tiers[move.from]!.delete(move.record.key).catch(() => undefined);
+        }
+        this.onFailure(move, error, progress.stage);
       }
     }
   }
 
-  private async apply(move: PendingMove): Promise<void> {
+  private async apply(move: PendingMove, progress: { stage: MoveFailureStage }): Promise<void> {
     const { record } = move;
     switch (move.kind) {
       case MoveKind.INSERT:
+        progress.stage = 'write';
         await this.write(move.to, record, move.bytes!);
         return;
       case MoveKind.DROP:
+        progress.stage = 'free';
         await this.tiers[move.from]!.delete(record.key);
         return;
       case MoveKind.MOVE:
@@ -95,7 +114,9 @@ export class DataPlane {
           });
         }
         this.account(move.from, record.length, 'read');
+        progress.stage = 'write';
         await this.write(move.to, record, bytes.subarray(0, record.length));
+        progress.stage = 'free';
         if (move.kind === MoveKind.MOVE) await source.delete(record.key);
         return;
       }

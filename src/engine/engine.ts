@@ -15,7 +15,7 @@ import { assertNamespace } from '../tiers/validate.js';
 import { assertBlockKey, blockKeys, namespaceSalt } from './block-keys.js';
 import { resolveEngineConfig, type EngineConfig, type ResolvedEngineConfig } from './config.js';
 import { ControlPlane, MoveKind, type MoveSink } from './control-plane.js';
-import { DataPlane, type PendingMove } from './data-plane.js';
+import { DataPlane, type MoveFailureStage, type PendingMove } from './data-plane.js';
 import { KeyTable } from './key-table.js';
 import { PinHandle, type PinEnd, type PinOwner } from './pin-handle.js';
 import { buildStats, type EngineCounters, type EngineStats } from './stats.js';
@@ -94,7 +94,7 @@ class CacheCore implements MoveSink, PinOwner {
       },
       this,
     );
-    this.dataPlane = new DataPlane(tiers, (move, error) => this.moveFailed(move, error));
+    this.dataPlane = new DataPlane(tiers, (move, error, stage) => this.moveFailed(move, error, stage));
     this.counters = {
       hits: new Float64Array(tiers.length),
       misses: new Float64Array(tiers.length),
@@ -216,15 +216,22 @@ class CacheCore implements MoveSink, PinOwner {
     }
   }
 
-  private moveFailed(move: PendingMove, error: KvtierError): void {
+  private moveFailed(move: PendingMove, error: KvtierError, stage: MoveFailureStage): void {
     this.config.onWarning(error.message);
     this.failures.set(move, error);
     const id = move.id;
     // The same id may have been reused for another block since: only drop it if it is still ours.
     if (this.table.idLimit <= id || this.table.keyOf(id) !== move.record.key || !this.control.has(id)) return;
-    if (move.kind === MoveKind.DROP) return;
-    this.counters.lostBlocks++;
-    this.control.remove(id);
+    // The block is where the control plane says; only an old copy could not be freed (a full
+    // append-only disk cannot even write a tombstone). The warning above is all there is to do.
+    if (stage === 'free') return;
+    if (move.kind === MoveKind.COPY && stage === 'write') {
+      // A copy that could not be written (write-through, inclusive promotion): the source is intact.
+      this.control.removeFrom(id, move.to);
+    } else {
+      this.counters.lostBlocks++;
+      this.control.remove(id);
+    }
     void this.flush();
   }
 
@@ -237,7 +244,10 @@ class CacheCore implements MoveSink, PinOwner {
   async put(key: BlockKey, bytes: Uint8Array, ns: number, parent: BlockKey | null): Promise<boolean> {
     this.assertOpen();
     assertBlockKey(key);
-    if (!(bytes instanceof Uint8Array)) throw invalidArgument('bytes', 'a Uint8Array or Buffer', bytes);
+    // isView as well as instanceof: a Proxy of a Uint8Array passes instanceof, then throws on `.length`.
+    if (!(ArrayBuffer.isView(bytes) && bytes instanceof Uint8Array)) {
+      throw invalidArgument('bytes', 'a Uint8Array or Buffer', bytes);
+    }
     if (bytes.length === 0 || bytes.length > this.config.blockBytes) {
       throw invalidArgument('bytes', `1 to ${this.config.blockBytes} bytes (the block size)`, bytes);
     }
@@ -298,9 +308,25 @@ class CacheCore implements MoveSink, PinOwner {
     // A promotion can fail (a damaged lower copy): serve only the prefix that made it.
     let served = 0;
     while (served < ids.length && this.control.tierOf(ids[served]!) === 0) served++;
-    const kept = ids.slice(0, served);
-    this.unpinAll(ids.slice(served), 'released');
-    const views = await Promise.all(kept.map((id) => this.topView(id)));
+    let kept = ids.slice(0, served);
+    this.unpinUnserved(ids.slice(served));
+    const views: Uint8Array[] = [];
+    for (const id of kept) {
+      const view = await this.topView(id);
+      if (view === null) break;
+      views.push(view);
+    }
+    if (views.length < kept.length) {
+      // A durable top tier found the block damaged (counted and reported there): a miss from here on.
+      const lost = kept[views.length]!;
+      if (this.control.has(lost)) {
+        this.counters.lostBlocks++;
+        this.control.remove(lost);
+        void this.flush();
+      }
+      this.unpinUnserved(kept.slice(views.length));
+      kept = kept.slice(0, views.length);
+    }
     for (const id of kept) {
       if (this.prefetched[id] === 1) {
         this.prefetched[id] = 0;
@@ -308,7 +334,7 @@ class CacheCore implements MoveSink, PinOwner {
       }
     }
     this.counters.pins.acquired += kept.length > 0 ? 1 : 0;
-    return new PinHandle(this, kept, keys.slice(0, served), views, this.config.pinTtlMs);
+    return new PinHandle(this, kept, keys.slice(0, kept.length), views, this.config.pinTtlMs);
   }
 
   prefetch(keys: readonly BlockKey[], ns: number): PrefetchResult {
@@ -368,6 +394,14 @@ class CacheCore implements MoveSink, PinOwner {
     return only;
   }
 
+  /** Undoes the pins an acquire took for blocks it will not serve (no handle owns them: not counted). */
+  private unpinUnserved(ids: readonly number[]): void {
+    for (const id of ids) {
+      this.control.unpin(id);
+      this.releaseIfGone(id);
+    }
+  }
+
   unpinAll(ids: readonly number[], reason: PinEnd): void {
     for (const id of ids) {
       this.control.unpin(id);
@@ -378,13 +412,14 @@ class CacheCore implements MoveSink, PinOwner {
     if (reason === 'leaked') this.config.onWarning(`a pin handle of ${ids.length} blocks was garbage-collected without release()`);
   }
 
-  private async topView(id: number): Promise<Uint8Array> {
+  /** The bytes of a pinned top-tier block, or null when the tier cannot serve them (damaged, missing). */
+  private async topView(id: number): Promise<Uint8Array | null> {
     const top = this.tiers[0]!;
     const key = this.table.keyOf(id);
-    if (isMemoryTier(top)) return top.view(key)!.subarray(0, this.lengths[id]!);
+    if (isMemoryTier(top)) return top.view(key)?.subarray(0, this.lengths[id]!) ?? null;
     const copy = new Uint8Array(this.lengths[id]!);
-    if ((await top.read(key, copy)) === null) throw new KvtierError(ErrorCode.CHECKSUM, `block ${key} failed its checksum`);
-    return copy;
+    const record = await top.read(key, copy);
+    return record !== null && record.checksum === this.checksums[id] ? copy : null;
   }
 
   private countLookup(requested: number, ids: readonly number[]): void {
@@ -583,8 +618,9 @@ export class KvCache {
    * must not change until the promise settles. Rejects when the top tier has no room (all pinned)
    * or its write fails; nothing already stored is affected.
    */
-  put(key: BlockKey, bytes: Uint8Array, options: PutOptions = {}): Promise<boolean> {
-    return this.core.put(key, bytes, this.ns, options.parent ?? null);
+  put(key: BlockKey, bytes: Uint8Array, options: PutOptions | null = {}): Promise<boolean> {
+    // `options?.`: null means no options, and an async API must reject, never throw.
+    return this.core.put(key, bytes, this.ns, options?.parent ?? null);
   }
 
   /** Stores consecutive blocks of one chain: `blocks[i]` under `keys[i]`, each the parent of the next. */

@@ -1,7 +1,8 @@
 /**
- * The fixed 256-byte header stored in front of every payload by the durable tiers (LMDB values
- * and segment-file records). Fixed size so a reader can fetch header and payload in one
- * positional read, and self-checking so a damaged header is never trusted.
+ * The fixed 256-byte header the durable tiers store with every payload: in front of it in a
+ * segment-file record (disk), as the block's `records` entry (flash). Fixed size so a reader can
+ * fetch header and payload in one positional read, and self-checking so a damaged header is never
+ * trusted.
  *
  * Layout, little-endian:
  *   0  u32  magic "KVTB"             16  u64  XXH64 (seed 0) of the payload

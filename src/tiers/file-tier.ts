@@ -12,15 +12,16 @@
  *   64 KiB  synced         93       1560            210       3779
  *   1 MiB   synced        766       6839           1265      10072
  *
- * One file per block pays open + write + close + rename (+ directory sync for a durable rename)
- * per block; a segment pays one vectored write per *batch* of blocks and one read per block on a
- * cached handle. Segments win 2–4.7× on writes and 1.5–3.4× on reads, and they turn block writes
- * into sequential appends, which is what a 7200 rpm disk (this tier's device) needs. The price is
- * an in-memory index (key → segment, offset, size; rebuilt from record headers on open) and
- * compaction, both below.
+ * A re-run under a load average of 4.5 from other jobs kept the order (segments 1.3–2.6× faster
+ * on writes, 1.5–2.9× on reads). One file per block pays open + write + close + rename (+ a
+ * directory sync for a durable rename) per block; a segment pays one vectored write per *batch*
+ * of blocks and one read per block on a cached handle. Segments also turn block writes into
+ * sequential appends, which is what a 7200 rpm disk (this tier's device) needs. The price is an
+ * in-memory index (key → segment, offset, size: ~150 bytes per block, rebuilt from the record
+ * headers on open) and compaction, both below.
  *
  * Format: a segment is a sequence of records, each a 256-byte header (block-header.ts, the same
- * one LMDB values carry) followed by the payload; a delete appends a header-only tombstone.
+ * header the flash tier stores) followed by the payload; a delete appends a header-only tombstone.
  * File names come from a sequence number only (`seg-<12 hex>.kvs`), never from keys or user input.
  *
  * Publish: appends are serialised through one queue and written in batches (one `writev`, plus

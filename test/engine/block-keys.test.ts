@@ -123,6 +123,15 @@ describe('blockKeys', () => {
     thrown(() => blockKeys([1, 2, 3, 4, -5], { blockTokens: 4 }), ErrorCode.INVALID_ARGUMENT, /`tokens\[4\]`, got -5/);
   });
 
+  it.each([[0], [null], [undefined], [''], ['0123'], [{}], [{ length: -1 }], [{ length: 1.5 }]])('rejects tokens %j that are not a list', (tokens) => {
+    thrown(() => blockKeys(tokens as never, { blockTokens: 2 }), ErrorCode.INVALID_ARGUMENT, /^expected an array of token ids for `tokens`, got /);
+  });
+
+  it('reads a huge array-like only as far as its first bad token', () => {
+    thrown(() => blockKeys({ length: 1e12 } as never, { blockTokens: 2 }), ErrorCode.INVALID_ARGUMENT, /`tokens\[0\]`, got undefined/);
+    expect(blockKeys([1, 2], null)).toEqual(blockKeys([1, 2]));
+  });
+
   it('rejects a bad block size and a malformed parent', () => {
     for (const bad of [0, -4, 2.5, Number.POSITIVE_INFINITY]) {
       thrown(

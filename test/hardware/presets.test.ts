@@ -1,3 +1,4 @@
+/** Hardware presets: datasheet figures, lookup, defaults per tier, and validation of custom models. */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, KvtierError } from '../../src/errors.js';
 import { transferSeconds } from '../../src/hardware/device.js';

@@ -327,6 +327,27 @@ describe('corruption of the durable tiers between runs', () => {
     expect(outcomes.served + outcomes.refused + outcomes.crashed).toBe(LMDB_ROUNDS);
   });
 
+  it('reopened with a smaller block size, never serves an oversized block and keeps working', async () => {
+    const small = { ...config(work), blockBytes: 64 };
+    const cache = await KvCache.open(small);
+    try {
+      for (const key of keys) {
+        const pin = await cache.acquire([key]);
+        for (const bytes of pin.blocks) expect(bytes.length).toBeLessThanOrEqual(64);
+        pin.release();
+      }
+      const fresh = keyOf(`${LABEL}-small`, 0);
+      const bytes = payloadOf(fresh, 64, false);
+      await cache.put(fresh, bytes);
+      const pin = await cache.acquire([fresh]);
+      expect(pin.length).toBe(1);
+      expect(Buffer.from(pin.blocks[0]!).equals(Buffer.from(bytes))).toBe(true);
+      pin.release();
+    } finally {
+      await cache.close();
+    }
+  });
+
   // LMDB maps data.mdb and trusts its own meta pages: a file cut below its last used page makes the
   // first read past the end fault (SIGBUS), killing the process. The flash tier could compare the
   // file size with `lastPageNumber` from env stats on open and discard a short environment; until

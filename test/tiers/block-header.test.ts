@@ -1,3 +1,4 @@
+/** The durable block header: round trips, damage detection, and the documented byte layout. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HEADER_BYTES, MAX_NAMESPACE_BYTES, decodeHeader, encodeHeader, headerOf } from '../../src/tiers/block-header.js';

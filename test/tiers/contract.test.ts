@@ -1,3 +1,4 @@
+/** The contract every tier honours (hbm, ddr, cxl, flash, disk), run against each through the registry. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, KvtierError } from '../../src/errors.js';
 import { createTier, type TierSpec } from '../../src/tiers/registry.js';

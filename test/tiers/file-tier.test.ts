@@ -1,3 +1,4 @@
+/** The disk (segment file) tier under damage, failures, compaction races and random operation sequences. */
 import fc from 'fast-check';
 import { mkdir, open as openFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** The flash (LMDB) tier under damage and failure: flipped bytes, missing entries, refused commits, reopen. */
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';

@@ -1,3 +1,4 @@
+/** Memory tiers: lazy chunked arenas, zero-copy views, asynchronous copies and slot reuse. */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { devicePreset } from '../../src/hardware/presets.js';

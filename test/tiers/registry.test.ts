@@ -1,3 +1,4 @@
+/** The tier registry: names, defaults, devices and configuration errors. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { devicePreset } from '../../src/hardware/presets.js';

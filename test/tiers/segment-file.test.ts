@@ -1,3 +1,4 @@
+/** Segment file names and vectored positional I/O helpers. */
 import fc from 'fast-check';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
