@@ -1,6 +1,6 @@
-/** Copy throughput: the addon's batched copies (sync, async, fused XXH64) and Buffer.copy against a C memcpy loop. */
+/** Copy throughput: the addon's batched copies (sync, async, fused XXH3-64) and Buffer.copy against a C memcpy loop. */
 import { native } from '../src/native.js';
-import { xxh64 } from '../src/native-reference.js';
+import { xxh3 } from '../src/native-reference.js';
 import { formatBytes, machineHeader, median, nowNs, printTable, type BenchArgs } from './support.js';
 
 const KiB = 1024;
@@ -10,8 +10,8 @@ const MiB = 1024 * KiB;
 const HOT_BYTES = 4 * MiB;
 
 type Regime = 'cache-hot' | 'streaming';
-type Method = 'memcpy' | 'copyBatch' | 'copyBatchAsync' | 'copyBatch+xxh64' | 'Buffer.copy';
-const METHODS: readonly Method[] = ['memcpy', 'copyBatch', 'copyBatchAsync', 'copyBatch+xxh64', 'Buffer.copy'];
+type Method = 'memcpy' | 'copyBatch' | 'copyBatchAsync' | 'copyBatch+xxh3' | 'Buffer.copy';
+const METHODS: readonly Method[] = ['memcpy', 'copyBatch', 'copyBatchAsync', 'copyBatch+xxh3', 'Buffer.copy'];
 
 /** One JSON entry: a method on one (regime, block size, batch) case. */
 export interface CopyResult {
@@ -139,7 +139,7 @@ async function measure(method: Method, p: Plan, a: Arenas): Promise<number> {
     case 'copyBatch':
       for (const ops of p.ops) native.copyBatch(buffers, ops);
       break;
-    case 'copyBatch+xxh64':
+    case 'copyBatch+xxh3':
       for (const ops of p.ops) native.copyBatch(buffers, ops, checksums);
       break;
     case 'copyBatchAsync':
@@ -157,7 +157,7 @@ async function measure(method: Method, p: Plan, a: Arenas): Promise<number> {
   return bytes / (nowNs() - start);
 }
 
-/** Checks every method once (bytes, and checksums against the TypeScript XXH64) before any timing. */
+/** Checks every method once (bytes, and checksums against the TypeScript XXH3-64) before any timing. */
 async function verify(a: Arenas): Promise<void> {
   const blockBytes = 64 * KiB;
   const ops = new Float64Array(8 * 5);
@@ -166,12 +166,12 @@ async function verify(a: Arenas): Promise<void> {
   const region = (buf: Buffer) => buf.subarray(3 * blockBytes, 11 * blockBytes);
   for (const method of METHODS) {
     region(a.dstBuf).fill(0);
-    if (method === 'copyBatch+xxh64') {
+    if (method === 'copyBatch+xxh3') {
       const checksums = new BigUint64Array(8);
       native.copyBatch([a.src, a.dst], ops, checksums);
       for (let i = 0; i < 8; i++) {
         const block = a.srcBuf.subarray((3 + i) * blockBytes, (4 + i) * blockBytes);
-        if (checksums[i] !== xxh64(block)) throw new Error(`copy: the fused checksum of block ${i} is wrong`);
+        if (checksums[i] !== xxh3(block)) throw new Error(`copy: the fused checksum of block ${i} is wrong`);
       }
     } else {
       await measure(method, p, a);

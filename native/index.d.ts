@@ -9,7 +9,8 @@
  * - copy ops: Float64Array, 5 numbers per op: [srcIndex, srcOffset, dstIndex, dstOffset, length],
  *   where the indices point into `buffers`. Source and destination of one op must not overlap.
  * - checksum ops: Float64Array, 3 numbers per op: [bufferIndex, offset, length].
- * - checksums are XXH64 with seed 0, one per op, written into a BigUint64Array.
+ * - checksums are XXH3-64 (xxHash's XXH3 with 64-bit output, seed 0, default secret), one per op,
+ *   written into a BigUint64Array.
  * - a detached buffer reads as empty: only zero-length ranges on it are valid.
  */
 
@@ -19,7 +20,7 @@ export type ByteSource = ArrayBuffer | ArrayBufferView;
 export interface NativeAddon {
   /** Zeroed memory of `byteLength` bytes aligned to `alignment` (power of two ≥ 64; page-aligned from 1 MiB). */
   createArena(byteLength: number, alignment: number): ArrayBuffer;
-  /** Copies every op of the batch on the calling thread; with `checksums`, fuses an XXH64 of each copied block. */
+  /** Copies every op of the batch on the calling thread; with `checksums`, fuses an XXH3-64 of each copied block. */
   copyBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums?: BigUint64Array): void;
   /**
    * The same batch on the libuv thread pool. Buffers stay referenced (alive) until the promise
@@ -28,7 +29,7 @@ export interface NativeAddon {
    * uses it: node-api cannot pin its memory. Arenas are safe (Node clones them on transfer).
    */
   copyBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, checksums?: BigUint64Array): Promise<void>;
-  /** XXH64 (seed 0) of each [bufferIndex, offset, length] range. */
+  /** XXH3-64 (seed 0) of each [bufferIndex, offset, length] range. */
   checksumBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums: BigUint64Array): void;
   /** Copies pages of `pageBytes` at `pageOffsets` in `paged`, in order, into one contiguous run of `block` from `blockOffset`. */
   gather(paged: ByteSource, pageOffsets: Float64Array, pageBytes: number, block: ByteSource, blockOffset: number): void;

@@ -12,129 +12,143 @@ const MMAP_THRESHOLD = 1 << 20;
 /** V8 aligns every ArrayBuffer's memory at least this much (Float64Array needs it). */
 const GUARANTEED_ALIGNMENT = 8;
 
-// ---- XXH64 on unsigned 64-bit integers held as two 32-bit halves (no BigInt on the hot path) ----
+// ---- XXH3-64 (seed 0, default secret) on BigInt, from the published specification ----
+// Arithmetic is modulo 2^64 as in C: explicitly through `wrap`, or implicitly by storing into a
+// BigUint64Array (which keeps the low 64 bits of whatever it is given).
 
-/** A mutable unsigned 64-bit integer; every operation wraps modulo 2^64 like C's uint64_t. */
-class U64 {
-  constructor(
-    public hi = 0,
-    public lo = 0,
-  ) {}
+const MASK64 = (1n << 64n) - 1n;
+const PRIME32_1 = 0x9e3779b1n;
+const PRIME32_2 = 0x85ebca77n;
+const PRIME32_3 = 0xc2b2ae3dn;
+const PRIME64_1 = 0x9e3779b185ebca87n;
+const PRIME64_2 = 0xc2b2ae3d27d4eb4fn;
+const PRIME64_3 = 0x165667b19e3779f9n;
+const PRIME64_4 = 0x85ebca77c2b2ae63n;
+const PRIME64_5 = 0x27d4eb2f165667c5n;
+const PRIME_MX1 = 0x165667919e3779f9n;
+const PRIME_MX2 = 0x9fb21c651e98df25n;
 
-  set(hi: number, lo: number): this {
-    this.hi = hi >>> 0;
-    this.lo = lo >>> 0;
-    return this;
-  }
+/** The specification's default 192-byte secret. */
+const SECRET = new DataView(
+  Uint8Array.of(
+    0xb8, 0xfe, 0x6c, 0x39, 0x23, 0xa4, 0x4b, 0xbe, 0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad, 0x1c,
+    0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb, 0x72, 0x40, 0xa4, 0xa4, 0xb7, 0xb3, 0x67, 0x1f,
+    0xcb, 0x79, 0xe6, 0x4e, 0xcc, 0xc0, 0xe5, 0x78, 0x82, 0x5a, 0xd0, 0x7d, 0xcc, 0xff, 0x72, 0x21,
+    0xb8, 0x08, 0x46, 0x74, 0xf7, 0x43, 0x24, 0x8e, 0xe0, 0x35, 0x90, 0xe6, 0x81, 0x3a, 0x26, 0x4c,
+    0x3c, 0x28, 0x52, 0xbb, 0x91, 0xc3, 0x00, 0xcb, 0x88, 0xd0, 0x65, 0x8b, 0x1b, 0x53, 0x2e, 0xa3,
+    0x71, 0x64, 0x48, 0x97, 0xa2, 0x0d, 0xf9, 0x4e, 0x38, 0x19, 0xef, 0x46, 0xa9, 0xde, 0xac, 0xd8,
+    0xa8, 0xfa, 0x76, 0x3f, 0xe3, 0x9c, 0x34, 0x3f, 0xf9, 0xdc, 0xbb, 0xc7, 0xc7, 0x0b, 0x4f, 0x1d,
+    0x8a, 0x51, 0xe0, 0x4b, 0xcd, 0xb4, 0x59, 0x31, 0xc8, 0x9f, 0x7e, 0xc9, 0xd9, 0x78, 0x73, 0x64,
+    0xea, 0xc5, 0xac, 0x83, 0x34, 0xd3, 0xeb, 0xc3, 0xc5, 0x81, 0xa0, 0xff, 0xfa, 0x13, 0x63, 0xeb,
+    0x17, 0x0d, 0xdd, 0x51, 0xb7, 0xf0, 0xda, 0x49, 0xd3, 0x16, 0x55, 0x26, 0x29, 0xd4, 0x68, 0x9e,
+    0x2b, 0x16, 0xbe, 0x58, 0x7d, 0x47, 0xa1, 0xfc, 0x8f, 0xf8, 0xb8, 0xd1, 0x7a, 0xd0, 0x31, 0xce,
+    0x45, 0xcb, 0x3a, 0x8f, 0x95, 0x16, 0x04, 0x28, 0xaf, 0xd7, 0xfb, 0xca, 0xbb, 0x4b, 0x40, 0x7e,
+  ).buffer,
+);
+const SECRET_BYTES = SECRET.byteLength;
+const STRIPE_BYTES = 64;
+const STRIPES_PER_BLOCK = (SECRET_BYTES - STRIPE_BYTES) / 8;
+const BLOCK_BYTES = STRIPE_BYTES * STRIPES_PER_BLOCK;
 
-  copy(other: U64): this {
-    return this.set(other.hi, other.lo);
-  }
+const wrap = (value: bigint): bigint => value & MASK64;
+const secret64 = (offset: number): bigint => SECRET.getBigUint64(offset, true);
+const secret32 = (offset: number): bigint => BigInt(SECRET.getUint32(offset, true));
+const rotl = (value: bigint, bits: bigint): bigint => wrap((value << bits) | (value >> (64n - bits)));
 
-  add(other: U64): this {
-    const lo = this.lo + other.lo;
-    return this.set(this.hi + other.hi + (lo > 0xffffffff ? 1 : 0), lo);
-  }
-
-  mul(other: U64): this {
-    // The low 32×32 product needs all 64 bits: split into 16-bit limbs so every partial
-    // product stays exact in a double. The cross terms only matter modulo 2^32 (Math.imul).
-    const a0 = this.lo & 0xffff;
-    const a1 = this.lo >>> 16;
-    const b0 = other.lo & 0xffff;
-    const b1 = other.lo >>> 16;
-    const mid = a0 * b1 + a1 * b0;
-    const low = a0 * b0 + (mid % 0x10000) * 0x10000;
-    const high =
-      a1 * b1 + Math.floor(mid / 0x10000) + Math.floor(low / 0x100000000) + Math.imul(this.hi, other.lo) +
-      Math.imul(this.lo, other.hi);
-    return this.set(high, low);
-  }
-
-  /** Rotate left by 1..31 bits (all XXH64 needs). */
-  rotl(bits: number): this {
-    return this.set((this.hi << bits) | (this.lo >>> (32 - bits)), (this.lo << bits) | (this.hi >>> (32 - bits)));
-  }
-
-  xor(other: U64): this {
-    return this.set(this.hi ^ other.hi, this.lo ^ other.lo);
-  }
-
-  /** this ^= this >> bits, for 29 ≤ bits ≤ 33 (the avalanche shifts). */
-  xorShiftRight(bits: number): this {
-    const shifted =
-      bits >= 32 ? [0, this.hi >>> (bits - 32)] : [this.hi >>> bits, (this.lo >>> bits) | (this.hi << (32 - bits))];
-    return this.set(this.hi ^ shifted[0]!, this.lo ^ shifted[1]!);
-  }
-
-  toBigInt(): bigint {
-    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
-  }
+function bswap64(value: bigint): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, value, true);
+  return view.getBigUint64(0, false);
 }
 
-const P1 = new U64(0x9e3779b1, 0x85ebca87);
-const P2 = new U64(0xc2b2ae3d, 0x27d4eb4f);
-const P3 = new U64(0x165667b1, 0x9e3779f9);
-const P4 = new U64(0x85ebca77, 0xc2b2ae63);
-const P5 = new U64(0x27d4eb2f, 0x165667c5);
-
-const scratch = new U64();
-const word = new U64();
-
-/** acc = rotl(acc + input × P2, 31) × P1 */
-function round(acc: U64, input: U64): U64 {
-  return acc.add(scratch.copy(input).mul(P2)).rotl(31).mul(P1);
+/** The full 128-bit product of two 64-bit values, its halves xored together. */
+function mulFold(a: bigint, b: bigint): bigint {
+  const product = a * b;
+  return (product & MASK64) ^ (product >> 64n);
 }
 
-function mergeRound(h: U64, lane: U64): U64 {
-  const k = round(new U64(), lane);
-  return h.xor(k).mul(P1).add(P4);
+function avalanche(h: bigint): bigint {
+  const x = wrap((h ^ (h >> 37n)) * PRIME_MX1);
+  return x ^ (x >> 32n);
 }
 
-function read64(view: DataView, at: number, into: U64): U64 {
-  return into.set(view.getUint32(at + 4, true), view.getUint32(at, true));
+function avalancheXxh64(h: bigint): bigint {
+  let x = wrap((h ^ (h >> 33n)) * PRIME64_2);
+  x = wrap((x ^ (x >> 29n)) * PRIME64_3);
+  return x ^ (x >> 32n);
 }
 
-/** XXH64 with seed 0 of `bytes`, from the published specification. */
-export function xxh64(bytes: Uint8Array): bigint {
+/** XXH3-64 with seed 0 and the default secret of `bytes`, from the published specification. */
+export function xxh3(bytes: Uint8Array): bigint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = bytes.byteLength;
-  let p = 0;
-  let h: U64;
-  if (length >= 32) {
-    // seed 0: v1 = P1 + P2, v2 = P2, v3 = 0, v4 = -P1 (mod 2^64)
-    const v1 = new U64().copy(P1).add(P2);
-    const v2 = new U64().copy(P2);
-    const v3 = new U64();
-    const v4 = new U64().copy(P1).xor(new U64(0xffffffff, 0xffffffff)).add(new U64(0, 1));
-    for (; p + 32 <= length; p += 32) {
-      round(v1, read64(view, p, word));
-      round(v2, read64(view, p + 8, word));
-      round(v3, read64(view, p + 16, word));
-      round(v4, read64(view, p + 24, word));
+  const n = bytes.byteLength;
+  const length = BigInt(n);
+  const read64 = (at: number) => view.getBigUint64(at, true);
+  const read32 = (at: number) => BigInt(view.getUint32(at, true));
+  const mix16 = (at: number, key: number) => mulFold(read64(at) ^ secret64(key), read64(at + 8) ^ secret64(key + 8));
+
+  if (n === 0) return avalancheXxh64(secret64(56) ^ secret64(64));
+  if (n <= 3) {
+    const [first, middle, last] = [bytes[0]!, bytes[n >> 1]!, bytes[n - 1]!].map(BigInt) as [bigint, bigint, bigint];
+    const combined = last | (length << 8n) | (first << 16n) | (middle << 24n);
+    return avalancheXxh64((secret32(0) ^ secret32(4)) ^ combined);
+  }
+  if (n <= 8) {
+    let h = secret64(8) ^ secret64(16) ^ (read32(n - 4) | (read32(0) << 32n));
+    h ^= rotl(h, 49n) ^ rotl(h, 24n);
+    h = wrap(h * PRIME_MX2);
+    h ^= (h >> 35n) + length; // the sum stays below 2^64: h >> 35 has 29 bits
+    h = wrap(h * PRIME_MX2);
+    return h ^ (h >> 28n);
+  }
+  if (n <= 16) {
+    const low = secret64(24) ^ secret64(32) ^ read64(0);
+    const high = secret64(40) ^ secret64(48) ^ read64(n - 8);
+    return avalanche(wrap(length + bswap64(low) + high + mulFold(low, high)));
+  }
+  if (n <= 128) {
+    let acc = wrap(length * PRIME64_1);
+    for (let i = 0; i <= (n - 1) >> 5; i++) {
+      acc = wrap(acc + mix16(16 * i, 32 * i) + mix16(n - 16 * (i + 1), 32 * i + 16));
     }
-    h = new U64().copy(v1).rotl(1);
-    h.add(new U64().copy(v2).rotl(7)).add(new U64().copy(v3).rotl(12)).add(new U64().copy(v4).rotl(18));
-    for (const lane of [v1, v2, v3, v4]) mergeRound(h, lane);
-  } else {
-    h = new U64().copy(P5);
+    return avalanche(acc);
   }
-  h.add(new U64(Math.floor(length / 0x100000000), length));
-  for (; p + 8 <= length; p += 8) {
-    h.xor(round(new U64(), read64(view, p, word)));
-    h.rotl(27).mul(P1).add(P4);
+  if (n <= 240) {
+    let acc = wrap(length * PRIME64_1);
+    for (let i = 0; i < 8; i++) acc = wrap(acc + mix16(16 * i, 16 * i));
+    acc = avalanche(acc);
+    for (let i = 8; i < n >> 4; i++) acc = wrap(acc + mix16(16 * i, 16 * (i - 8) + 3));
+    return avalanche(wrap(acc + mix16(n - 16, 136 - 17)));
   }
-  if (p + 4 <= length) {
-    h.xor(new U64(0, view.getUint32(p, true)).mul(P1));
-    h.rotl(23).mul(P2).add(P3);
-    p += 4;
+
+  const lanes = BigUint64Array.of(
+    PRIME32_3, PRIME64_1, PRIME64_2, PRIME64_3, PRIME64_4, PRIME32_2, PRIME64_5, PRIME32_1,
+  );
+  const stripe = (at: number, key: number) => {
+    for (let i = 0; i < 8; i++) {
+      const word = read64(at + 8 * i);
+      const mixed = word ^ secret64(key + 8 * i);
+      lanes[i ^ 1] += word;
+      lanes[i] += (mixed & 0xffffffffn) * (mixed >> 32n);
+    }
+  };
+  const blocks = Math.floor((n - 1) / BLOCK_BYTES);
+  for (let block = 0; block < blocks; block++) {
+    for (let s = 0; s < STRIPES_PER_BLOCK; s++) stripe(block * BLOCK_BYTES + s * STRIPE_BYTES, 8 * s);
+    for (let i = 0; i < 8; i++) {
+      const lane = lanes[i]!;
+      lanes[i] = (lane ^ (lane >> 47n) ^ secret64(SECRET_BYTES - STRIPE_BYTES + 8 * i)) * PRIME32_1;
+    }
   }
-  for (; p < length; p++) {
-    h.xor(new U64(0, bytes[p]!).mul(P5));
-    h.rotl(11).mul(P1);
+  const lastBlock = blocks * BLOCK_BYTES;
+  const stripes = Math.floor((n - 1 - lastBlock) / STRIPE_BYTES);
+  for (let s = 0; s < stripes; s++) stripe(lastBlock + s * STRIPE_BYTES, 8 * s);
+  stripe(n - STRIPE_BYTES, SECRET_BYTES - STRIPE_BYTES - 7);
+  let result = wrap(length * PRIME64_1);
+  for (let i = 0; i < 4; i++) {
+    result += mulFold(lanes[2 * i]! ^ secret64(11 + 16 * i), lanes[2 * i + 1]! ^ secret64(11 + 16 * i + 8));
   }
-  h.xorShiftRight(33).mul(P2).xorShiftRight(29).mul(P3).xorShiftRight(32);
-  return h.toBigInt();
+  return avalanche(wrap(result));
 }
 
 // ---- argument checks, in the native code's order and words (see native/common.h) ----
@@ -303,7 +317,7 @@ function checksumOut(value: unknown, count: number): BigUint64Array {
 function runCopies(ops: readonly CopyOp[], checksums: BigUint64Array | undefined): void {
   ops.forEach((op, i) => {
     op.dst.set(op.src);
-    if (checksums) checksums[i] = xxh64(op.dst);
+    if (checksums) checksums[i] = xxh3(op.dst);
   });
 }
 
@@ -424,7 +438,7 @@ export function createReferenceAddon(options: ReferenceAddonOptions = {}): Nativ
         checkRange(span, offset, length, 'range', op);
         ranges.push(span.bytes.subarray(offset, offset + length));
       }
-      ranges.forEach((range, op) => (out[op] = xxh64(range)));
+      ranges.forEach((range, op) => (out[op] = xxh3(range)));
     },
 
     gather(paged: ByteSource, pageOffsets: Float64Array, pageBytes: number, block: ByteSource, blockOffset: number) {

@@ -21,6 +21,13 @@ export const MoveKind = {
   COPY: 2,
   /** Free the copy in `from` (eviction from the last tier, or a redundant copy). */
   DROP: 3,
+  /**
+   * First half of an exclusive promotion: take the block out of `from` (read it aside, free its
+   * slot) so the cascade that makes room in `to` can use that slot — a swap, not an extra demotion.
+   */
+  LIFT: 4,
+  /** Second half of an exclusive promotion: write the lifted block into `to`. */
+  LAND: 5,
 } as const;
 export type MoveKind = (typeof MoveKind)[keyof typeof MoveKind];
 
@@ -217,21 +224,35 @@ export class ControlPlane {
     }
   }
 
-  /** Brings a cached block up to tier 0 (a no-op if it is there already). */
+  /**
+   * Brings a cached block up to tier 0 (a no-op if it is there already). Exclusive promotion is a
+   * swap: the block is lifted out of its tier before the top tier's victim is demoted, so the
+   * victim can take its place instead of pushing a third block further down.
+   */
   promote(id: number, from = this.tierOf(id)): void {
     if (from <= 0) return;
-    // Held while room is made above, so the cascade cannot demote or drop it first.
-    this.pins[id]++;
-    const roomy = this.missAndMakeRoom(id, 0);
-    this.pins[id]--;
-    if (!roomy) throw this.fullError(0);
+    const top = this.policies[0]!;
+    top.miss?.(id);
+    // Choose the victim before lifting anything, so a full tier of pinned blocks moves nothing.
+    const victim = this.used[0]! >= this.capacity[0]! ? top.evict() : -1;
+    if (this.used[0]! >= this.capacity[0]! && victim < 0) throw this.fullError(0);
+    const exclusive = this.promotion === 'exclusive';
+    if (exclusive) {
+      this.unplace(id, from);
+      this.policies[from]!.remove(id);
+      this.sink.move(MoveKind.LIFT, id, from, 0);
+    }
+    if (victim >= 0) {
+      // Held while the victim cascades down, so the cascade cannot evict a lower copy of it.
+      this.pins[id]++;
+      this.evictFrom(victim, 0);
+      this.pins[id]--;
+    }
     this.place(id, 0);
     this.count(0, PROMOTIONS_IN);
     this.count(from, PROMOTIONS_OUT);
-    if (this.promotion === 'exclusive') {
-      this.unplace(id, from);
-      this.policies[from]!.remove(id);
-      this.sink.move(MoveKind.MOVE, id, from, 0);
+    if (exclusive) {
+      this.sink.move(MoveKind.LAND, id, from, 0);
     } else {
       this.policies[from]!.touch(id);
       this.sink.move(MoveKind.COPY, id, from, 0);

@@ -47,6 +47,10 @@ export class DataPlane {
   readonly counters: DataPlaneCounters;
   private tail: Promise<void> = Promise.resolve();
   private scratch: Uint8Array | null = null;
+  /** Blocks lifted out of their tier by the first half of an exclusive promotion, by key. */
+  private readonly lifted = new Map<string, Uint8Array>();
+  /** Lifts that failed (already reported): their landing has nothing to write and says nothing. */
+  private readonly failedLifts = new Set<string>();
 
   constructor(
     private readonly tiers: readonly Tier[],
@@ -80,11 +84,12 @@ export class DataPlane {
         await this.apply(move, progress);
       } catch (cause) {
         this.counters.failedMoves++;
+        if (move.kind === MoveKind.LIFT && progress.stage !== 'free') this.failedLifts.add(move.record.key);
         const error =
           cause instanceof KvtierError ? cause : new KvtierError(ErrorCode.IO, describe(move, cause), {}, { cause });
         // The control plane already counted the source slot of a MOVE as free, and the moves after
         // this one may fill it: a copy left behind would overfill that tier. So it goes too.
-        if (move.kind === MoveKind.MOVE && progress.stage !== 'free') {
+        if ((move.kind === MoveKind.MOVE || move.kind === MoveKind.LIFT) && progress.stage !== 'free') {
           await this.tiers[move.from]!.delete(move.record.key).catch(() => undefined);
         }
         this.onFailure(move, error, progress.stage);
@@ -106,21 +111,45 @@ export class DataPlane {
       case MoveKind.MOVE:
       case MoveKind.COPY: {
         const source = this.tiers[move.from]!;
-        const bytes = isMemoryTier(source) ? source.view(record.key) : await this.readDurable(source, record);
-        if (bytes === null) {
-          throw new KvtierError(ErrorCode.CHECKSUM, `block ${record.key} is missing or damaged in tier ${source.name}`, {
-            key: record.key,
-            tier: source.name,
-          });
-        }
-        this.account(move.from, record.length, 'read');
+        const bytes = await this.readSource(source, record, move.from);
         progress.stage = 'write';
         await this.write(move.to, record, bytes.subarray(0, record.length));
         progress.stage = 'free';
         if (move.kind === MoveKind.MOVE) await source.delete(record.key);
         return;
       }
+      case MoveKind.LIFT: {
+        const source = this.tiers[move.from]!;
+        this.lifted.set(record.key, (await this.readSource(source, record, move.from)).slice(0, record.length));
+        progress.stage = 'free';
+        await source.delete(record.key);
+        return;
+      }
+      case MoveKind.LAND: {
+        if (this.failedLifts.delete(record.key)) return;
+        const bytes = this.lifted.get(record.key);
+        if (bytes === undefined) {
+          throw new KvtierError(ErrorCode.CHECKSUM, `block ${record.key} could not be lifted for promotion`, { key: record.key });
+        }
+        this.lifted.delete(record.key);
+        progress.stage = 'write';
+        await this.write(move.to, record, bytes);
+        return;
+      }
     }
+  }
+
+  /** The verified bytes of a block in `source`; throws ERR_CHECKSUM when missing or damaged. */
+  private async readSource(source: Tier, record: BlockRecord, tier: number): Promise<Uint8Array> {
+    const bytes = isMemoryTier(source) ? source.view(record.key) : await this.readDurable(source, record);
+    if (bytes === null) {
+      throw new KvtierError(ErrorCode.CHECKSUM, `block ${record.key} is missing or damaged in tier ${source.name}`, {
+        key: record.key,
+        tier: source.name,
+      });
+    }
+    this.account(tier, record.length, 'read');
+    return bytes;
   }
 
   private async write(tier: number, record: BlockRecord, bytes: Uint8Array): Promise<void> {

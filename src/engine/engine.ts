@@ -171,7 +171,7 @@ class CacheCore implements MoveSink, PinOwner {
         : { kind, id, record: this.recordOf(id), from, to };
     this.batch.push(move);
     if (to === 0) this.batchToTop.push(id);
-    if (from === 0 && this.prefetched[id] === 1 && (kind === MoveKind.MOVE || kind === MoveKind.DROP)) {
+    if (from === 0 && this.prefetched[id] === 1 && (kind === MoveKind.MOVE || kind === MoveKind.LIFT || kind === MoveKind.DROP)) {
       this.prefetched[id] = 0;
       this.counters.prefetch.revoked++;
     }

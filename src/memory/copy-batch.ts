@@ -38,7 +38,7 @@ export class CopyBatch {
     return this;
   }
 
-  /** Runs every copy on this thread; with `checksums`, also returns the XXH64 of each copied block. */
+  /** Runs every copy on this thread; with `checksums`, also returns the XXH3-64 of each copied block. */
   run(checksums?: BigUint64Array): void {
     native.copyBatch(this.buffers, this.ops.subarray(0, this.count * OP_WIDTH), checksums);
   }
@@ -67,7 +67,7 @@ export class CopyBatch {
 const checksumOp = new Float64Array(3);
 const checksumOut = new BigUint64Array(1);
 
-/** XXH64 (seed 0) of a byte range, computed natively. */
+/** XXH3-64 (seed 0) of a byte range, computed natively. */
 export function checksum(bytes: ArrayBufferView): bigint {
   checksumOp[2] = bytes.byteLength;
   native.checksumBatch([bytes], checksumOp, checksumOut);

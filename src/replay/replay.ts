@@ -81,7 +81,8 @@ class MoveCounter implements MoveSink {
   }
 
   move(kind: MoveKind, _id: number, from: number, to: number): void {
-    if (kind === MoveKind.MOVE || kind === MoveKind.COPY) this.counts[from * this.stride + to]!++;
+    // A LIFT is the transfer of an exclusive promotion; its LAND moves no further bytes.
+    if (kind === MoveKind.MOVE || kind === MoveKind.COPY || kind === MoveKind.LIFT) this.counts[from * this.stride + to]!++;
   }
 }
 

@@ -5,11 +5,11 @@
  * trusted.
  *
  * Layout, little-endian:
- *   0  u32  magic "KVTB"             16  u64  XXH64 (seed 0) of the payload
+ *   0  u32  magic "KVTB"             16  u64  XXH3-64 (seed 0) of payload
  *   4  u16  format version (1)       24  16 B key (the 32 hex characters as bytes)
  *   6  u16  flags (1 parent, 2 tomb) 40  16 B parent key (zeros when none)
  *   8  u32  payload length, bytes    56  namespace, UTF-8, up to 192 bytes, zero-padded
- *  12  u16  namespace length        248  u64  XXH64 (seed 0) of bytes [0, 248)
+ *  12  u16  namespace length        248  u64  XXH3-64 (seed 0) of [0, 248)
  *  14  u16  reserved (0)
  */
 import { native } from '../native.js';

@@ -39,7 +39,7 @@
  * bytes are.
  *
  * Reads fetch header and payload in one positional read straight into the caller's buffer, then
- * verify the header and the payload's XXH64; damage is a miss, counted, reported and removed.
+ * verify the header and the payload's XXH3-64; damage is a miss, counted, reported and removed.
  * Written payloads are not copied: `bytes` must stay unchanged until write() settles (a change
  * would be caught by the checksum on read, never served).
  */

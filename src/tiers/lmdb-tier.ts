@@ -3,7 +3,7 @@
  *
  * Two databases in one environment, always written in the same transaction:
  * - `records`: key → the block's 256-byte header (block-header.ts: magic, version, payload length,
- *   XXH64, key, parent, namespace, header checksum). scan() walks only this database, so recovery
+ *   XXH3-64, key, parent, namespace, header checksum). scan() walks only this database, so recovery
  *   reads a few hundred bytes per block instead of every payload (LMDB has no partial reads).
  * - `blocks`: key → the payload, exactly the caller's bytes. Keeping the header out of this value
  *   (rather than header + payload in one value) spares a full copy of every block on the JS thread
@@ -13,7 +13,7 @@
  *
  * Publish is LMDB's commit: a write becomes visible only when its transaction commits, so a failed
  * or interrupted write is never served. Reads verify the header, then copy the payload into the
- * caller's buffer with the addon's fused copy+XXH64 and compare; a mismatch is a miss, counted,
+ * caller's buffer with the addon's fused copy+XXH3-64 and compare; a mismatch is a miss, counted,
  * reported and the entry removed. lmdb-js batches concurrent writes into transactions on its
  * write thread.
  *

@@ -2,13 +2,15 @@
  * The memory tiers (`hbm`, `ddr`, `cxl`): blocks live in slots of native arenas, copied in and out
  * by the addon. The arena grows chunk by chunk as the tier fills, so a tier configured with the
  * capacity of an 80 GB HBM or a 512 GB DDR socket costs nothing until it is used: the engine runs
- * the real data path on real bytes while the device model supplies the *time*.
+ * the real data path on real bytes while the device model supplies the *time*. The per-block
+ * bookkeeping lives in typed arrays indexed by slot (SlotRecords), about 30 bytes a block.
  */
 import { invalidConfig, ioError } from '../errors.js';
 import type { DeviceModel } from '../hardware/device.js';
 import { defaultTierHardware } from '../hardware/presets.js';
 import { Arena, type SlotIndex } from '../memory/arena.js';
 import { native, type ByteSource } from '../native.js';
+import { SlotRecords } from './slot-records.js';
 import { emptyIoStats, type BlockKey, type BlockRecord, type MemoryTier, type TierIoStats } from './tier.js';
 import {
   assertBlockKey,
@@ -43,11 +45,6 @@ export interface MemoryTierOptions {
   asyncCopyMinBytes?: number;
 }
 
-interface Entry {
-  slot: number;
-  record: BlockRecord;
-}
-
 /** A write whose asynchronous copy is in flight; a later write or delete of the key supersedes it. */
 interface PendingWrite {
   superseded: boolean;
@@ -68,9 +65,12 @@ export class ArenaTier implements MemoryTier {
 
   private readonly asyncCopyMinBytes: number;
   private readonly chunks: Arena[] = [];
-  private readonly freeSlots: number[] = [];
+  /** A stack of recycled slots (most recent on top); it only grows as large as the most slots ever free at once. */
+  private freeSlots = new Int32Array(0);
+  private freeCount = 0;
   private nextFreshSlot = 0;
-  private readonly entries = new Map<BlockKey, Entry>();
+  /** Records of every slot in use and the index of published keys; pending writes are stored but unpublished. */
+  private readonly records: SlotRecords;
   private readonly pending = new Map<BlockKey, PendingWrite>();
   /** In-flight asynchronous reads per slot; such a slot is recycled only once they finish. */
   private readonly readers = new Map<number, number>();
@@ -96,11 +96,12 @@ export class ArenaTier implements MemoryTier {
     }
     this.asyncCopyMinBytes = asyncMin;
     this.slotsPerChunk = Math.min(this.capacityBlocks, Math.max(1, Math.floor(chunkBytes / this.blockBytes)));
+    this.records = new SlotRecords(this.capacityBlocks, this.blockBytes);
   }
 
   /** Blocks currently stored. */
   get blockCount(): number {
-    return this.entries.size;
+    return this.records.size;
   }
 
   /** Arena bytes allocated so far (grows by one chunk at a time, never shrinks before close). */
@@ -127,7 +128,8 @@ export class ArenaTier implements MemoryTier {
         throw cause;
       }
       this.supersedePending(key);
-      this.publish(key, slot, record);
+      this.records.store(slot, record);
+      this.publish(slot);
     } else {
       await this.writeAsync(record, bytes, slot);
     }
@@ -140,9 +142,10 @@ export class ArenaTier implements MemoryTier {
     this.assertOpen();
     assertBlockKey(key);
     assertDst(dst);
-    const entry = this.entries.get(key);
-    if (!entry) return null;
-    const { slot, record } = entry;
+    const slot = this.records.find(key);
+    if (slot < 0) return null;
+    // Built now: a write or delete of the key while an asynchronous copy runs must not change what this read returns.
+    const record = this.records.recordOf(slot, key);
     assertDstFits(dst, record.length);
     const started = performance.now();
     const [arena, offset] = this.slotTarget(slot);
@@ -166,26 +169,25 @@ export class ArenaTier implements MemoryTier {
   view(key: BlockKey): Uint8Array | null {
     this.assertOpen();
     assertBlockKey(key);
-    const entry = this.entries.get(key);
-    if (!entry) return null;
-    const [arena, offset] = this.slotTarget(entry.slot);
-    return new Uint8Array(arena, offset, entry.record.length);
+    const slot = this.records.find(key);
+    if (slot < 0) return null;
+    const [arena, offset] = this.slotTarget(slot);
+    return new Uint8Array(arena, offset, this.records.lengthOf(slot));
   }
 
   has(key: BlockKey): boolean {
     this.assertOpen();
     assertBlockKey(key);
-    return this.entries.has(key);
+    return this.records.find(key) >= 0;
   }
 
   async delete(key: BlockKey): Promise<void> {
     this.assertOpen();
     assertBlockKey(key);
     this.supersedePending(key);
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.entries.delete(key);
-    this.recycle(entry.slot);
+    const slot = this.records.remove(key);
+    if (slot < 0) return;
+    this.recycle(slot);
     this.io.deletes++;
   }
 
@@ -204,10 +206,11 @@ export class ArenaTier implements MemoryTier {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inflight]);
-    this.entries.clear();
+    this.records.clear();
     this.pending.clear();
     this.chunks.length = 0;
-    this.freeSlots.length = 0;
+    this.freeSlots = new Int32Array(0);
+    this.freeCount = 0;
   }
 
   stats(): TierIoStats {
@@ -218,6 +221,8 @@ export class ArenaTier implements MemoryTier {
     const key = record.key;
     const [arena, offset] = this.slotTarget(slot);
     const ticket: PendingWrite = { superseded: false };
+    // The slot is this write's alone until published or recycled, so its record can be stored now.
+    this.records.store(slot, record);
     this.supersedePending(key);
     this.pending.set(key, ticket);
     try {
@@ -230,25 +235,25 @@ export class ArenaTier implements MemoryTier {
     if (this.pending.get(key) === ticket) this.pending.delete(key);
     // Publish only now that every byte is in place; a newer write or a delete issued meanwhile wins.
     if (ticket.superseded || this.closed) this.recycle(slot);
-    else this.publish(key, slot, record);
+    else this.publish(slot);
   }
 
   /** The tier is full but the key is already stored: rewrite its slot (keys name content, so normally same bytes). */
   private rewriteInPlace(record: BlockRecord, bytes: Uint8Array): void {
-    const entry = this.entries.get(record.key);
-    if (!entry || this.readers.has(entry.slot) || this.pending.has(record.key)) {
+    const slot = this.records.find(record.key);
+    if (slot < 0 || this.readers.has(slot) || this.pending.has(record.key)) {
       throw tierFullError(this.name, this.capacityBlocks);
     }
-    const [arena, offset] = this.slotTarget(entry.slot);
+    const [arena, offset] = this.slotTarget(slot);
     const sameBytes = bytes.buffer === arena && bytes.byteOffset === offset;
     if (!sameBytes) this.copySync(bytes, 0, arena, offset, record.length);
-    entry.record = record;
+    this.records.store(slot, record);
   }
 
-  private publish(key: BlockKey, slot: number, record: BlockRecord): void {
-    const previous = this.entries.get(key);
-    this.entries.set(key, { slot, record });
-    if (previous) this.recycle(previous.slot);
+  /** Makes the record stored in `slot` visible; the slot that held the key before is recycled. */
+  private publish(slot: number): void {
+    const previous = this.records.publish(slot);
+    if (previous >= 0) this.recycle(previous);
   }
 
   private supersedePending(key: BlockKey): void {
@@ -261,8 +266,7 @@ export class ArenaTier implements MemoryTier {
 
   /** A free slot (recycled first, to keep touched memory compact), allocating a chunk if needed; -1 when full. */
   private allocateSlot(): number {
-    const recycled = this.freeSlots.pop();
-    if (recycled !== undefined) return recycled;
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount]!;
     if (this.nextFreshSlot >= this.capacityBlocks) return -1;
     const slot = this.nextFreshSlot;
     const chunk = Math.floor(slot / this.slotsPerChunk);
@@ -280,7 +284,17 @@ export class ArenaTier implements MemoryTier {
 
   private recycle(slot: number): void {
     if (this.readers.has(slot)) this.recycleAfterRead.add(slot);
-    else this.freeSlots.push(slot);
+    else this.pushFree(slot);
+  }
+
+  private pushFree(slot: number): void {
+    if (this.freeCount === this.freeSlots.length) {
+      // Distinct slots only, so the stack never needs more than capacityBlocks entries.
+      const grown = new Int32Array(Math.min(this.capacityBlocks, Math.max(16, this.freeSlots.length * 2)));
+      grown.set(this.freeSlots);
+      this.freeSlots = grown;
+    }
+    this.freeSlots[this.freeCount++] = slot;
   }
 
   private endRead(slot: number): void {
@@ -290,7 +304,7 @@ export class ArenaTier implements MemoryTier {
       return;
     }
     this.readers.delete(slot);
-    if (this.recycleAfterRead.delete(slot)) this.freeSlots.push(slot);
+    if (this.recycleAfterRead.delete(slot)) this.pushFree(slot);
   }
 
   /** The arena buffer and byte offset of a slot. */

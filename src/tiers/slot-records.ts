@@ -82,9 +82,9 @@ export class SlotRecords {
     if (ns !== 0 || this.namespaces !== null) this.namespaceColumn(ns)[slot] = ns;
     if (record.parent !== null) {
       writeKey(this.parentColumn(), slot * KEY_WORDS, record.parent);
-      this.parentBits![slot >>> 3]! |= 1 << (slot & 7);
+      this.parentBits![slot >>> 3] |= 1 << (slot & 7);
     } else if (this.parentBits !== null) {
-      this.parentBits[slot >>> 3]! &= ~(1 << (slot & 7));
+      this.parentBits[slot >>> 3] &= ~(1 << (slot & 7));
     }
   }
 

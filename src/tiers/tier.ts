@@ -18,7 +18,7 @@ export interface BlockRecord {
   readonly namespace: string;
   /** Payload length in bytes. */
   readonly length: number;
-  /** XXH64 (seed 0) of the payload. */
+  /** XXH3-64 (seed 0) of the payload. */
   readonly checksum: bigint;
 }
 

@@ -66,7 +66,7 @@ describe('ControlPlane: write-back, exclusive (the defaults)', () => {
     expect(rec.take()).toEqual([]);
     // Touching 5 made 4 the top tier's LRU block: it is the one demoted when 0 comes up.
     expect(cp.access(0)).toBe(2);
-    expect(rec.take()).toEqual(['MOVE 2 1→2', 'MOVE 4 0→1', 'MOVE 0 2→0']);
+    expect(rec.take()).toEqual(['LIFT 0 2→0', 'MOVE 2 1→2', 'MOVE 4 0→1', 'LAND 0 2→0']);
     expect(placement(cp)).toEqual([[0, 5], [3, 4], [1, 2]]);
     expect(cp.tierOf(0)).toBe(0);
     expect(cp.counterSnapshot()[0]).toMatchObject({ promotionsIn: 1, promotionsOut: 0 });
@@ -91,29 +91,28 @@ describe('ControlPlane: write-back, exclusive (the defaults)', () => {
     expect(cp.counterSnapshot()[0]).toMatchObject({ evictions: 2, demotionsOut: 1, drops: 1 });
   });
 
-  it('holds a promoted block while the cascade makes room, so the cascade cannot pick it', () => {
+  it('swaps a promoted block with the top victim when the tier it leaves is full', () => {
     const { cp, rec } = plane([1, 1]);
     cp.insert(0);
     cp.insert(1);
     rec.take();
-    // Tier 1 holds only block 0, which is on its way up: the top victim cannot go down and leaves.
+    // The block is lifted out of tier 1 first, so the top victim takes its slot: a swap.
     expect(cp.access(0)).toBe(1);
-    expect(rec.take()).toEqual(['DROP 1 0→', 'MOVE 0 1→0']);
-    expect(placement(cp)).toEqual([[0], []]);
+    expect(rec.take()).toEqual(['LIFT 0 1→0', 'MOVE 1 0→1', 'LAND 0 1→0']);
+    expect(placement(cp)).toEqual([[0], [1]]);
     expect(cp.pinCount(0)).toBe(0);
   });
 
-  // Known limitation (reported): an exclusive promotion out of a full tier cannot take the slot it
-  // frees, because the data plane needs the promoted block read before that slot is rewritten. So a
-  // hit in a full lower tier pushes one block further down (or out) instead of swapping. This test
-  // states the swap semantics; it is expected to fail until the data plane can stage such swaps.
-  it.fails('swaps a promoted block with the top victim when the tier it leaves is full', () => {
-    const { cp, rec } = plane([1, 1]);
+  it('holds a promoted block while the cascade makes room, so the cascade cannot evict its lower copy', () => {
+    const { cp, rec } = plane([1, 1], { promotion: 'inclusive' });
     cp.insert(0);
     cp.insert(1);
     rec.take();
-    cp.access(0);
-    expect(placement(cp)).toEqual([[0], [1]]);
+    // Inclusive: block 0 stays in tier 1 while it is copied up, so the top victim has nowhere to go.
+    expect(cp.access(0)).toBe(1);
+    expect(rec.take()).toEqual(['DROP 1 0→', 'COPY 0 1→0']);
+    expect(placement(cp)).toEqual([[0], [0]]);
+    expect(cp.pinCount(0)).toBe(0);
   });
 });
 
@@ -129,7 +128,7 @@ describe('ControlPlane: write-through', () => {
     expect(placement(cp)).toEqual([[1, 2], [1, 2], [0]]);
     // An exclusive promotion from tier 2 leaves block 0 in the top tier only (it is dirty again).
     expect(cp.access(0)).toBe(2);
-    expect(rec.take()).toEqual(['DROP 1 0→', 'MOVE 0 2→0']);
+    expect(rec.take()).toEqual(['LIFT 0 2→0', 'DROP 1 0→', 'LAND 0 2→0']);
     expect(placement(cp)).toEqual([[0, 2], [1, 2], []]);
     cp.insert(3);
     expect(rec.take()).toEqual(['DROP 2 0→', 'INSERT 3 →0', 'MOVE 1 1→2', 'COPY 3 0→1']);
@@ -211,7 +210,7 @@ describe('ControlPlane: pins and ERR_TIER_FULL', () => {
     // One pin fewer and both succeed.
     cp.unpin(1);
     cp.access(0);
-    expect(rec.take()).toEqual(['MOVE 1 0→1', 'MOVE 0 1→0']);
+    expect(rec.take()).toEqual(['LIFT 0 1→0', 'MOVE 1 0→1', 'LAND 0 1→0']);
     cp.insert(3);
     expect(rec.take()).toEqual(['MOVE 0 0→1', 'INSERT 3 →0']);
   });
@@ -311,7 +310,7 @@ describe('ControlPlane: lookups, restore, removal', () => {
     expect(cp.tierOf(9)).toBe(-1);
     // Restored blocks are ordinary: a hit promotes them.
     expect(cp.access(7)).toBe(1);
-    expect(rec.take()).toEqual(['MOVE 7 1→0']);
+    expect(rec.take()).toEqual(['LIFT 7 1→0', 'LAND 7 1→0']);
   });
 
   it('remove drops every copy, top first; removeFrom one; forget emits nothing', () => {

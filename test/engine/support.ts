@@ -121,7 +121,7 @@ export function thrown(fn: () => unknown, code: string, message?: RegExp | strin
   return error as KvtierError;
 }
 
-const KIND_NAMES = ['INSERT', 'MOVE', 'COPY', 'DROP'] as const;
+const KIND_NAMES = ['INSERT', 'MOVE', 'COPY', 'DROP', 'LIFT', 'LAND'] as const;
 
 /** Records control-plane moves as short strings: "INSERT 3 →0", "MOVE 3 0→1", "COPY 3 0→1", "DROP 3 2→". */
 export class MoveRecorder implements MoveSink {

@@ -1,9 +1,9 @@
-/** Batched copies, sync and async, plain and fused with XXH64: byte for byte against Buffer and the reference. */
+/** Batched copies, sync and async, plain and fused with XXH3-64: byte for byte against Buffer and the reference. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CopyBatch } from '../../src/memory/copy-batch.js';
 import { native } from '../../src/native.js';
-import { referenceAddon, xxh64 } from '../../src/native-reference.js';
+import { referenceAddon, xxh3 } from '../../src/native-reference.js';
 import { bytesOf, expectSameBytes, fillRandom, hex, randomBuffer } from './support.js';
 
 type Mode = { name: string; async: boolean; fused: boolean };
@@ -36,7 +36,7 @@ describe('copyBatch / copyBatchAsync', () => {
         src.copy(expected, 7, 5, 5 + size);
         const sums = await runNative(mode, [src, dst], [0, 5, 1, 7, size]);
         expectSameBytes(dst, expected);
-        if (mode.fused) expect(sums.map(hex)).toEqual([hex(xxh64(src.subarray(5, 5 + size)))]);
+        if (mode.fused) expect(sums.map(hex)).toEqual([hex(xxh3(src.subarray(5, 5 + size)))]);
       }
     });
 
@@ -54,7 +54,7 @@ describe('copyBatch / copyBatchAsync', () => {
       expectSameBytes(dst, expected);
       if (mode.fused) {
         const view = new Uint8Array(dst);
-        const expectedSums = order.map((_, to) => hex(xxh64(view.subarray(to * blockBytes, (to + 1) * blockBytes))));
+        const expectedSums = order.map((_, to) => hex(xxh3(view.subarray(to * blockBytes, (to + 1) * blockBytes))));
         expect(sums.map(hex)).toEqual(expectedSums);
       }
     });
@@ -151,7 +151,7 @@ describe('copyBatch / copyBatchAsync', () => {
     for (let i = 0; i < blocks; i++) {
       expectSameBytes(block(to, blocks - 1 - i), block(from, i));
       const sums = results[i >> 1]!;
-      if (sums.length > 0) expect(hex(sums[i & 1]!)).toBe(hex(xxh64(block(from, i))));
+      if (sums.length > 0) expect(hex(sums[i & 1]!)).toBe(hex(xxh3(block(from, i))));
     }
     expectSameBytes(side, from.subarray(0, 16 * blockBytes));
   });
@@ -166,7 +166,7 @@ describe('copyBatch / copyBatchAsync', () => {
     batch.run(sums);
     for (let i = 0; i < 100; i++) {
       expectSameBytes(dst.subarray((99 - i) * 64, (100 - i) * 64), src.subarray(i * 64, (i + 1) * 64));
-      expect(hex(sums[i]!)).toBe(hex(xxh64(src.subarray(i * 64, (i + 1) * 64))));
+      expect(hex(sums[i]!)).toBe(hex(xxh3(src.subarray(i * 64, (i + 1) * 64))));
     }
     const again = Buffer.alloc(dst.length);
     const back = new CopyBatch(1);

@@ -1,9 +1,12 @@
 /** Memory tiers: lazy chunked arenas, zero-copy views, asynchronous copies and slot reuse. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode, KvtierError } from '../../src/errors.js';
 import { devicePreset } from '../../src/hardware/presets.js';
+import { checksum } from '../../src/memory/copy-batch.js';
 import { ArenaTier } from '../../src/tiers/memory-tier.js';
-import { blockOf, keyOf, sameBytes } from './fixtures.js';
+import type { BlockKey, BlockRecord } from '../../src/tiers/tier.js';
+import { blockOf, keyOf, patternBytes, sameBytes } from './fixtures.js';
 
 const KiB = 1024;
 
@@ -135,6 +138,88 @@ describe('ArenaTier (memory tiers)', () => {
     await tier.write(second.record, tier.view(second.record.key)!);
     expect(tier.view(first.record.key)).toEqual(second.bytes);
     await tier.close();
+  });
+
+  it('serves exactly what a Map of records would, through overwrites, deletes, slot reuse and a full tier', async () => {
+    const capacity = 6;
+    const blockBytes = 64;
+    // Uniform keys and replay-style counters (all the variation in the last word).
+    const keys = [0, 1, 2, 3, 4].map((i) => keyOf(i)).concat([0, 1, 2, 3, 4].map((i) => i.toString(16).padStart(32, '0')));
+    const write = fc.record({
+      kind: fc.constant('write' as const),
+      key: fc.nat(keys.length - 1),
+      parent: fc.option(fc.nat(keys.length - 1)),
+      namespace: fc.constantFrom('', 'a', 'tenant-b'),
+      length: fc.oneof(fc.constant(blockBytes), fc.nat(blockBytes)),
+      seed: fc.nat(),
+    });
+    const remove = fc.record({ kind: fc.constant('delete' as const), key: fc.nat(keys.length - 1) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(write, write, remove), { maxLength: 60 }), async (ops) => {
+        // Blocks of 32 bytes or more take the asynchronous copy path (awaited one at a time here).
+        const tier = new ArenaTier({ capacityBlocks: capacity, blockBytes, asyncCopyMinBytes: 32 });
+        const model = new Map<BlockKey, { record: BlockRecord; bytes: Uint8Array }>();
+        try {
+          for (const op of ops) {
+            const key = keys[op.key]!;
+            if (op.kind === 'delete') {
+              await tier.delete(key);
+              model.delete(key);
+            } else {
+              const bytes = patternBytes(op.length, op.seed);
+              const record: BlockRecord = {
+                key,
+                parent: op.parent === null ? null : keys[op.parent]!,
+                namespace: op.namespace,
+                length: op.length,
+                checksum: checksum(bytes),
+              };
+              if (model.size === capacity && !model.has(key)) {
+                await expect(tier.write(record, bytes)).rejects.toMatchObject({ code: ErrorCode.TIER_FULL });
+              } else {
+                await tier.write(record, bytes);
+                model.set(key, { record, bytes });
+              }
+            }
+            expect(tier.blockCount).toBe(model.size);
+          }
+          const dst = new Uint8Array(blockBytes);
+          for (const key of keys) {
+            const stored = model.get(key);
+            expect(tier.has(key)).toBe(stored !== undefined);
+            expect(await tier.read(key, dst)).toEqual(stored?.record ?? null);
+            if (stored) expect(sameBytes(dst.subarray(0, stored.record.length), stored.bytes)).toBe(true);
+            expect(tier.view(key)).toEqual(stored?.bytes ?? null);
+          }
+        } finally {
+          await tier.close();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('returns the record as it was when a read started, even if the key is rewritten meanwhile', async () => {
+    const tier = new ArenaTier({ capacityBlocks: 2, blockBytes: 256 * KiB, asyncCopyMinBytes: 1 });
+    const first = blockOf(1, 200 * KiB, { version: 1, namespace: 'a', parent: keyOf(7) });
+    const second = blockOf(1, 100 * KiB, { version: 2, namespace: 'b', parent: null });
+    await tier.write(first.record, first.bytes);
+    const dst = new Uint8Array(256 * KiB);
+    const reading = tier.read(first.record.key, dst);
+    await tier.write(second.record, second.bytes);
+    expect(await reading).toEqual(first.record);
+    expect(sameBytes(dst.subarray(0, 200 * KiB), first.bytes)).toBe(true);
+    expect(await tier.read(first.record.key, dst)).toEqual(second.record);
+    await tier.close();
+  });
+
+  it('rejects use after close', async () => {
+    const tier = new ArenaTier({ capacityBlocks: 1, blockBytes: 64 });
+    const { record, bytes } = blockOf(1, 64);
+    await tier.write(record, bytes);
+    await tier.close();
+    expect(() => tier.view(record.key)).toThrow(KvtierError);
+    expect(() => tier.has(record.key)).toThrow(/tier `ddr` is closed/);
   });
 
   it('rejects invalid configuration with ERR_CONFIG', () => {
