@@ -1,6 +1,6 @@
 /** The engine's `stats()` snapshot: per-tier and overall counters as plain typed objects. */
 import type { Tier } from '../tiers/tier.js';
-import type { ControlPlane } from './control-plane.js';
+import type { ControlPlane, ControlTierCounters } from './control-plane.js';
 import type { DataPlaneCounters } from './data-plane.js';
 import type { KeyTable } from './key-table.js';
 
@@ -31,8 +31,8 @@ export interface PrefetchStats {
   used: number;
 }
 
-/** Counters of one tier. */
-export interface TierStats {
+/** Counters of one tier: the control plane's block counters plus measured I/O. */
+export interface TierStats extends ControlTierCounters {
   name: string;
   kind: 'memory' | 'durable';
   capacityBlocks: number;
@@ -41,15 +41,6 @@ export interface TierStats {
   hits: number;
   /** Looked-up blocks that reached this tier and were not found in it. */
   misses: number;
-  inserts: number;
-  promotionsIn: number;
-  promotionsOut: number;
-  demotionsIn: number;
-  demotionsOut: number;
-  evictions: number;
-  /** Blocks that left the cache from this tier. */
-  drops: number;
-  copiesIn: number;
   bytesRead: number;
   bytesWritten: number;
   /** Transfer time of this tier's reads and writes under its hardware model, seconds. */

@@ -1,4 +1,5 @@
 /** The plain, serialisable result of one replay: what `kvtier replay --format json` prints. */
+import type { ControlTierCounters } from '../engine/control-plane.js';
 
 /** Block and token counts with their ratios. */
 export interface HitCounts {
@@ -15,18 +16,11 @@ export interface HitCounts {
 }
 
 /** One tier's share of the replay. */
-export interface TierReplayStats extends HitCounts {
+export interface TierReplayStats extends HitCounts, Omit<ControlTierCounters, 'copiesIn'> {
   name: string;
   device: string;
   capacityBlocks: number;
   policy: string;
-  inserts: number;
-  promotionsIn: number;
-  promotionsOut: number;
-  demotionsIn: number;
-  demotionsOut: number;
-  evictions: number;
-  drops: number;
   /** Bytes read from / written to this tier (true block size, whatever the payload mode). */
   bytesRead: number;
   bytesWritten: number;
