@@ -123,12 +123,12 @@ export class ArenaTier implements MemoryTier {
       const [arena, offset] = this.slotTarget(slot);
       try {
         this.copySync(bytes, 0, arena, offset, record.length);
+        this.records.store(slot, record);
       } catch (cause) {
         this.recycle(slot);
         throw cause;
       }
       this.supersedePending(key);
-      this.records.store(slot, record);
       this.publish(slot);
     } else {
       await this.writeAsync(record, bytes, slot);
@@ -220,9 +220,14 @@ export class ArenaTier implements MemoryTier {
   private async writeAsync(record: BlockRecord, bytes: Uint8Array, slot: number): Promise<void> {
     const key = record.key;
     const [arena, offset] = this.slotTarget(slot);
+    try {
+      // The slot is this write's alone until published or recycled, so its record can be stored now.
+      this.records.store(slot, record);
+    } catch (cause) {
+      this.recycle(slot);
+      throw cause;
+    }
     const ticket: PendingWrite = { superseded: false };
-    // The slot is this write's alone until published or recycled, so its record can be stored now.
-    this.records.store(slot, record);
     this.supersedePending(key);
     this.pending.set(key, ticket);
     try {

@@ -127,20 +127,24 @@ describe.each(['disk', 'flash'] as const)('a %s tier on a file system that fills
     expect(warnings.some((m) => /ENOSPC|no space|Input\/output|full/i.test(m))).toBe(true);
     expect(everDurable.size).toBeGreaterThan(0);
 
-    // The cache still works once the disk is full: the last puts succeed and are served from memory
-    // (checked first: the acquires below promote durable blocks into the 2-block memory tier).
+    // Nothing that reached the durable tier before it filled has left it (puts only push blocks down).
+    expect(keys.filter((k) => everDurable.has(k) && cache.lookup([k]).tiers[0] !== kind)).toEqual([]);
+
+    // The cache still works once the disk is full: the last puts succeed and are served from memory.
     expect(outcomes.slice(-10)).toEqual(Array(10).fill(true));
     const fresh = await served(cache, keys.slice(-2));
     expect(fresh.size).toBe(2);
-
-    // Nothing that reached the durable tier before it filled was lost or damaged.
-    const before = await served(cache, [...everDurable]);
-    expect([...everDurable].filter((k) => !before.has(k))).toEqual([]);
+    console.log('DEBUG before close');
     await cache.close();
+    console.log('DEBUG closed');
 
-    // And after a reopen on the same full file system, the durable blocks are all still there.
+    // Every durable block is intact: served byte-exact after a reopen on the same full file system.
+    // (Checked after the reopen rather than before: an acquire promotes a block out of the durable
+    // tier, exclusive promotion, and the memory victim it displaces cannot be written down any more.)
     cache = await KvCache.open(config(kind, dir));
+    console.log('DEBUG reopened');
     const after = await served(cache, [...everDurable]);
+    console.log('DEBUG served');
     expect([...everDurable].filter((k) => !after.has(k))).toEqual([]);
     await cache.close();
   });

@@ -92,15 +92,20 @@ describe('SlotRecords', () => {
       records.store(i, recordOf(high(i)));
       records.publish(i);
     }
-    for (let i = 0; i < capacity; i++) expect(records.keyOf(records.find(i % 3 === 0 ? high(i) : counterKey(i)))).toBe(
-      i % 3 === 0 ? high(i) : counterKey(i),
-    );
+    for (let i = 0; i < capacity; i++) {
+      const key = i % 3 === 0 ? high(i) : counterKey(i);
+      expect(records.keyOf(records.find(key))).toBe(key);
+    }
   });
 
   it('agrees with a Map under random publishes and removals', () => {
     const capacity = 40;
     const keys = [...Array.from({ length: 30 }, (_, i) => keyOf(i)), ...Array.from({ length: 30 }, (_, i) => counterKey(i))];
-    const op = fc.record({ remove: fc.boolean(), key: fc.nat(keys.length - 1), checksum: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) });
+    const op = fc.record({
+      remove: fc.boolean(),
+      key: fc.nat(keys.length - 1),
+      checksum: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+    });
     fc.assert(
       fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
         const records = new SlotRecords(capacity, 64);
