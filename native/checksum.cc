@@ -167,7 +167,7 @@ uint64_t Hash129To240(const uint8_t* p, size_t length) {
   acc = Avalanche(acc);
   // The secret is too short for 15 chunks, so the later ones reuse it from byte 3 on.
   for (size_t i = 8; i < length / 16; ++i) acc += Mix16(p + 16 * i, kSecret + 16 * (i - 8) + 3);
-  acc += Mix16(p + length - 16, kSecret + 136 - 17);
+  acc += Mix16(p + length - 16, kSecret + 136 - 17);  // 136: the shortest secret the algorithm allows
   return Avalanche(acc);
 }
 

@@ -19,8 +19,8 @@ import type { BlockRecord } from './tier.js';
 export const HEADER_BYTES = 256;
 /** Longest namespace, in UTF-8 bytes, that fits the header. */
 export const MAX_NAMESPACE_BYTES = 192;
-/** Format version written by this code; others are rejected as damaged. */
-export const FORMAT_VERSION = 1;
+/** Format version written by this code (2: XXH3-64 checksums; 1 used XXH64); others are rejected as damaged. */
+export const FORMAT_VERSION = 2;
 
 const MAGIC = 0x4254564b; // bytes "KVTB"
 const FLAG_PARENT = 1;

@@ -112,7 +112,7 @@ const bytesMaker: fc.Arbitrary<BytesMaker> = fc.oneof(
       () => 8,
       () => null,
       () => undefined,
-      // (A Proxy of a Uint8Array is left to the 'known engine bugs' tests below.)
+      (key) => new Proxy(payloadFor(key, 8), {}),
       () => {
         const bytes = new Uint8Array(16);
         structuredClone(bytes.buffer, { transfer: [bytes.buffer] }); // detaches: length becomes 0
@@ -126,8 +126,7 @@ const bytesMaker: fc.Arbitrary<BytesMaker> = fc.oneof(
 const putOptions = fc.oneof(
   { weight: 4, arbitrary: fc.constant(undefined) },
   { weight: 2, arbitrary: validKey.map((parent) => ({ parent })) },
-  // (null options are left to the 'known engine bugs' tests below.)
-  { weight: 2, arbitrary: fc.constantFrom({}, { parent: null }, { parent: undefined }, 0, 'x', []) },
+  { weight: 2, arbitrary: fc.constantFrom({}, { parent: null }, { parent: undefined }, null, 0, 'x', []) },
   { weight: 1, arbitrary: badKey.map((parent) => ({ parent })) },
 );
 
@@ -159,8 +158,8 @@ const tokens = fc.oneof(
       { maxLength: 40 },
     ),
   },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>(Float64Array.of(1, Number.NaN), new Array(32), Int8Array.of(-1)) },
-  // (Tokens that are not a list at all are left to the 'known engine bugs' tests below.)
+  { weight: 1, arbitrary: fc.constantFrom<unknown>(Float64Array.of(1, Number.NaN), new Array(32), Int8Array.of(-1), { length: 1e12 }, { length: 16 }, 'tokens') },
+  { weight: 1, arbitrary: junk },
 );
 
 const namespaceName = fc.oneof(
@@ -195,8 +194,14 @@ function withCaseDirs(config: unknown, caseDir: string): unknown {
 
 const tierConfig = fc.record(
   {
-    // Durable tiers cost an LMDB environment or a segment file per case: one tier in five is one.
-    name: field(['hbm', 'ddr', 'cxl', 'HBM', ' ddr ', 'hbm', 'ddr', 'cxl', 'flash', 'disk'], ['nvme', '', '__proto__', 'constructor', 'toString']),
+    // Durable tiers cost an LMDB environment or a segment file per case: one tier in eight is one.
+    name: field(['hbm', 'ddr', 'cxl', 'HBM', ' ddr ', 'Cxl', 'hbm', 'ddr', 'cxl', 'hbm ', 'DDR', 'cxl', 'hbm', 'ddr', 'flash', 'disk'], [
+      'nvme',
+      '',
+      '__proto__',
+      'constructor',
+      'toString',
+    ]),
     capacity: field(
       ['4blocks', '2blocks', '64KiB', '1blocks', ' 3 blocks ', '1000000blocks', '16 blocks'],
       ['0blocks', 0, -1, Number.NaN, Number.POSITIVE_INFINITY, '1e400', 'x', '4 bananas', '99999999999blocks', '2147483648blocks', 2 ** 60, '1.5blocks', null, {}],
@@ -295,13 +300,14 @@ describe('operations on a live engine under random arguments', () => {
   const stored = new Map<string, Uint8Array>();
 
   beforeAll(async () => {
-    // 56 blocks of room for a pool of 40 keys: nothing falls off the bottom, so a stored key stays stored.
+    // 56 blocks of room for a pool of 40 keys: nothing falls off the bottom, so a stored key stays
+    // stored. Memory tiers only: 40,000 calls through a durable tier would cost most of the suite's time
+    // budget, and the durable tiers' handling of these same arguments is the open test's (above).
     cache = await KvCache.open({
       blockBytes: BLOCK_BYTES,
       tiers: [
         { name: 'hbm', capacity: '8blocks' },
-        { name: 'ddr', capacity: '16blocks' },
-        { name: 'flash', capacity: '32blocks', dir: join(dir, 'live-flash') },
+        { name: 'ddr', capacity: '48blocks' },
       ],
       onWarning: () => {},
     });
@@ -429,9 +435,9 @@ describe('operations on a live engine under random arguments', () => {
   });
 });
 
-// ---- known engine bugs (src/engine, outside this suite's area): each pinned down by one example ----
+// ---- what the fuzz above found in the engine (since fixed there), pinned down by one example each ----
 
-describe('known engine bugs found by the fuzz above', () => {
+describe('engine bugs found by the fuzz above', () => {
   let cache: KvCache;
 
   beforeAll(async () => {

@@ -135,7 +135,7 @@ const argv: fc.Arbitrary<string[]> = fc.oneof(
  * Spawns of the built binary: each costs a node start-up (~0.5 s of CPU), so a few dozen check the
  * wiring (exit codes, messages on stderr) while the 10,000 in-process runs do the fuzzing.
  */
-const SPAWNS = 12;
+const SPAWNS = 6;
 
 /** Fails the property when a run takes longer than this: a hang, not a slow case. */
 const HANG_MS = 20_000;
