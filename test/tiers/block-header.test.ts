@@ -54,7 +54,7 @@ describe('block header', () => {
     const r: BlockRecord = { key: keyOf(1), parent: keyOf(0), namespace: 'tenant', length: 0x01020304, checksum: 0x1122334455667788n };
     const header = headerOf(r);
     expect(header.toString('latin1', 0, 4)).toBe('KVTB');
-    expect(header.readUInt16LE(4)).toBe(1);
+    expect(header.readUInt16LE(4)).toBe(2); // format version 2: XXH3-64 checksums
     expect(header.readUInt16LE(6)).toBe(1);
     expect(header.readUInt32LE(8)).toBe(0x01020304);
     expect(header.readUInt16LE(12)).toBe(6);
