@@ -31,7 +31,8 @@ try {
     root,
     seed,
     onRound: (r) => {
-      if ((r.round + 1) % 10 === 0 || r.violations.length > 0) {
+      // One line per mode every ten rounds, and every round that found a violation.
+      if (Math.floor(r.round / 2) % 5 === 4 || r.violations.length > 0) {
         const at = r.killPlan.duringStartup ? `${r.killPlan.delayMs} ms after spawn` : `${r.killPlan.delayMs} ms after READY`;
         console.log(
           `  kill ${r.round + 1}/${kills} (${r.mode}, ${at}): ${r.present} blocks present and verified, ` +

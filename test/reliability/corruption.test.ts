@@ -362,8 +362,8 @@ describe('corruption of the durable tiers between runs', () => {
     expect(run.wrong).toBe(0);
   });
 
-  // A durable top tier: a damaged block must be a miss like anywhere else. Today acquire() rejects
-  // with ERR_CHECKSUM instead (engine.ts topView), leaving the block's pin taken and the block indexed.
+  // A durable top tier: a damaged block must be a miss like anywhere else. (acquire() used to reject
+  // with ERR_CHECKSUM here, leaving the block pinned and indexed: found by this test, fixed in engine.ts.)
   it('treats a damaged block of a durable top tier as a miss (no rejection, no leaked pin)', async () => {
     const mdbPath = join(work, 'flash', 'data.mdb');
     const mdb = await readFile(mdbPath);
@@ -381,13 +381,14 @@ describe('corruption of the durable tiers between runs', () => {
       expect(isPayloadOf(layout.flashKeys[1]!, next.blocks[0]!, BLOCK_BYTES, VARIABLE)).toBe(true);
       next.release();
       expect(cache.stats().tiers[0]!.checksumErrors).toBe(1);
+      expect(cache.stats().pins.acquired).toBe(cache.stats().pins.released);
     } finally {
       await cache.close();
     }
   });
 });
 
-/** Runs `serveAll` over the built engine in a child process: a native crash there cannot take the test down. */
+/** What a child process serving every block reported. */
 interface ChildRun {
   status: number | null;
   signal: NodeJS.Signals | null;
@@ -399,6 +400,7 @@ interface ChildRun {
   stderr: string;
 }
 
+/** Serves every block from `dir` over the built engine in a child process: a native crash there cannot take the test down. */
 function serveInChild(dir: string): ChildRun {
   const engine = pathToFileURL(join(ROOT, 'dist', 'src', 'engine', 'engine.js')).href;
   const blocks = pathToFileURL(join(ROOT, 'test', 'reliability', 'fixtures', 'blocks.mjs')).href;
