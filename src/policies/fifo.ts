@@ -38,14 +38,7 @@ export class FifoPolicy implements EvictionPolicy {
   }
 
   evict(): number {
-    const queue = this.queue;
-    for (let id = queue.oldest(QUEUE); id !== -1; id = queue.newer(id)) {
-      if (this.context.canEvict(id)) {
-        queue.unlink(id);
-        return id;
-      }
-    }
-    return -1;
+    return this.queue.takeOldestEvictable(QUEUE, this.context);
   }
 }
 

@@ -4,6 +4,7 @@
  * queue at a time, so several queues share one link array.
  */
 import { assertBlockId } from './policy-errors.js';
+import type { PolicyContext } from './policy.js';
 import { INITIAL_IDS, grownLength } from './typed-arrays.js';
 
 /** A fixed number of FIFO-ordered queues over block ids; "oldest" is the head, "newest" the tail. */
@@ -47,6 +48,20 @@ export class IdLists {
   /** The id just newer than `id` in its queue, or -1 at the newest end. */
   newer(id: number): number {
     return this.links[2 * id + 1]!;
+  }
+
+  /**
+   * Takes the oldest id of `queue` that `context.canEvict` accepts out of the queue and returns
+   * it, or -1 when none is evictable: the eviction of every policy that evicts in queue order.
+   */
+  takeOldestEvictable(queue: number, context: Pick<PolicyContext, 'canEvict'>): number {
+    for (let id = this.oldest(queue); id !== -1; id = this.newer(id)) {
+      if (context.canEvict(id)) {
+        this.unlink(id);
+        return id;
+      }
+    }
+    return -1;
   }
 
   /** Appends `id` (in no queue) as the newest of `queue`, growing the arrays when `id` is beyond them. */

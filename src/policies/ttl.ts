@@ -73,14 +73,7 @@ export class TtlPolicy implements EvictionPolicy {
   }
 
   evict(): number {
-    const queue = this.queue;
-    for (let id = queue.oldest(QUEUE); id !== -1; id = queue.newer(id)) {
-      if (this.context.canEvict(id)) {
-        queue.unlink(id);
-        return id;
-      }
-    }
-    return -1;
+    return this.queue.takeOldestEvictable(QUEUE, this.context);
   }
 
   expire(): number {

@@ -46,47 +46,26 @@
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { invalidConfig, ioError, type KvtierError } from '../errors.js';
-import type { DeviceModel } from '../hardware/device.js';
-import { defaultTierHardware } from '../hardware/presets.js';
 import { native } from '../native.js';
 import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
-import { warnDamage, type DamageReporter } from './damage.js';
+import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
 import { SegmentHandles } from './segment-handles.js';
 import { parseSegmentFileName, readAll, segmentFileName, writeAll } from './segment-file.js';
-import { emptyIoStats, type BlockKey, type BlockRecord, type Durability, type Tier, type TierIoStats } from './tier.js';
-import {
-  assertBlockKey,
-  assertDst,
-  assertDstFits,
-  assertGeometry,
-  assertWritable,
-  closedError,
-  tierFullError,
-} from './validate.js';
+import type { BlockKey, BlockRecord, Tier } from './tier.js';
+import { assertDstFits } from './validate.js';
 
-/** Options of the disk tier. */
-export interface FileTierOptions {
-  /** Directory of the segment files (created if missing); other files in it are left alone. */
-  dir: string;
-  /** Most blocks the tier holds. */
-  capacityBlocks: number;
-  /** Largest payload, bytes. */
-  blockBytes: number;
-  /** Tier name. @default 'disk' */
-  name?: string;
-  /** `fast`: no fsync per write (flush() forces one); `synced`: a write resolves once fdatasync'ed. @default 'fast' */
-  durability?: Durability;
-  /** Device model that times this tier. @default the preset of `name`, else the disk preset */
-  device?: DeviceModel;
+/**
+ * Options of the disk tier: `dir` holds the segment files (other files in it are left alone);
+ * `synced` durability means a write resolves once fdatasync'ed.
+ */
+export interface FileTierOptions extends DurableTierOptions {
   /** A segment is sealed, and a new one started, once it holds this many bytes. @default 268435456 (256 MiB) */
   segmentBytes?: number;
   /** Compaction starts when this share of the sealed segments' bytes is dead. @default 0.5 */
   compactDeadRatio?: number;
   /** Segment read handles kept open (LRU). @default 64 */
   maxOpenFiles?: number;
-  /** Receives one report per damaged block (or damaged region) dropped. @default one console.warn line */
-  onDamage?: DamageReporter;
 }
 
 /** Space use of the segment files. */
@@ -144,28 +123,16 @@ function errorCode(cause: unknown): unknown {
 }
 
 /** A disk tier over append-only segment files. Open with `FileTier.open(options)`. */
-export class FileTier implements Tier {
-  readonly kind = 'durable' as const;
-  readonly name: string;
-  readonly blockBytes: number;
-  readonly capacityBlocks: number;
-  readonly device: DeviceModel;
-  readonly durability: Durability;
-  readonly dir: string;
-
+export class FileTier extends DurableTier implements Tier {
   private readonly segmentBytes: number;
   private readonly compactDeadRatio: number;
-  private readonly onDamage: DamageReporter;
   private readonly handles: SegmentHandles;
   /** Every segment, in sequence order (Map keeps insertion order; segments are created in order). */
   private readonly segments = new Map<number, Segment>();
   private readonly index = new Map<BlockKey, Location>();
   private readonly queue: AppendItem[] = [];
-  private readonly inflight = new Set<Promise<unknown>>();
-  private readonly io: TierIoStats = emptyIoStats();
   private readonly checksumOps = new Float64Array(3);
   private readonly checksumOut = new BigUint64Array(1);
-  private ledger!: KeyLedger;
   private active!: Segment;
   private writer!: FileHandle;
   /** The active segment must not take more appends (a failed batch could not be truncated away). */
@@ -174,29 +141,17 @@ export class FileTier implements Tier {
   private compaction: Promise<void> | null = null;
   private compactions = 0;
   private compactedBytes = 0;
-  private closed = false;
 
   private constructor(options: FileTierOptions) {
-    this.name = options.name ?? 'disk';
-    this.dir = options.dir;
-    this.blockBytes = options.blockBytes;
-    this.capacityBlocks = options.capacityBlocks;
-    this.durability = options.durability ?? 'fast';
-    this.device = options.device ?? defaultTierHardware(options.name ?? 'disk').device;
+    super(options, 'disk');
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.compactDeadRatio = options.compactDeadRatio ?? 0.5;
-    this.onDamage = options.onDamage ?? warnDamage;
     this.handles = new SegmentHandles(options.maxOpenFiles ?? 64);
   }
 
   /** Opens (or creates) the tier in `options.dir`, rebuilding the index from the segment files. */
   static async open(options: FileTierOptions): Promise<FileTier> {
-    assertGeometry(options.capacityBlocks, options.blockBytes);
-    if (typeof options.dir !== 'string' || options.dir === '') throw invalidConfig('dir', 'a directory path', options.dir);
-    const durability = options.durability ?? 'fast';
-    if (durability !== 'fast' && durability !== 'synced') {
-      throw invalidConfig('durability', '"fast" or "synced"', durability);
-    }
+    const durability = checkDurableOptions(options);
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     if (!Number.isSafeInteger(segmentBytes) || segmentBytes < HEADER_BYTES) {
       throw invalidConfig('segmentBytes', `an integer ≥ ${HEADER_BYTES}`, segmentBytes);
@@ -220,11 +175,6 @@ export class FileTier implements Tier {
     return tier;
   }
 
-  /** Blocks stored once every in-flight operation lands. */
-  get blockCount(): number {
-    return this.ledger.liveCount;
-  }
-
   /** Space use of the segment files. */
   spaceStats(): SegmentSpaceStats {
     let fileBytes = 0;
@@ -243,80 +193,38 @@ export class FileTier implements Tier {
   }
 
   async write(record: BlockRecord, bytes: Uint8Array): Promise<void> {
-    this.assertOpen();
-    assertWritable(record, bytes, this.blockBytes);
+    this.checkWrite(record, bytes);
     const key = record.key;
-    if (!this.ledger.presentAfterIssued(key) && this.ledger.liveCount >= this.capacityBlocks) {
-      throw tierFullError(this.name, this.capacityBlocks);
-    }
-    const started = performance.now();
-    const ticket = this.ledger.issue(key, true);
-    let ok = false;
-    try {
-      await this.append('write', key, [headerOf(record), bytes], null);
-      ok = true;
-    } finally {
-      this.ledger.settle(ticket, ok);
-      this.io.wallMs += performance.now() - started;
-    }
+    await this.timed(() => this.tracked(key, true, () => this.append('write', key, [headerOf(record), bytes], null)));
     this.io.writes++;
     this.io.bytesWritten += record.length;
   }
 
-  async read(key: BlockKey, dst: Uint8Array): Promise<BlockRecord | null> {
-    this.assertOpen();
-    assertBlockKey(key);
-    assertDst(dst);
-    const started = performance.now();
-    try {
-      for (let attempt = 0; ; attempt++) {
-        const location = this.index.get(key);
-        if (!location) return null;
-        const length = location.recordBytes - HEADER_BYTES;
-        assertDstFits(dst, length);
-        const header = Buffer.allocUnsafe(HEADER_BYTES);
-        const lease = this.handles.acquire(location.segment.path);
-        let bytesRead: number;
-        try {
-          bytesRead = await readAll(await lease.handle, [header, dst.subarray(0, length)], location.offset);
-        } catch (cause) {
-          // Compaction may have moved the block and deleted the file between lookup and open.
-          if (attempt === 0 && this.index.get(key) !== location) continue;
-          return this.damaged(key, location, `unreadable: ${cause instanceof Error ? cause.message : String(cause)}`, 'io');
-        } finally {
-          lease.release();
-        }
-        const record = this.verify(key, location, header, bytesRead, dst);
-        if (record === null) return null;
-        this.io.reads++;
-        this.io.bytesRead += record.length;
-        return record;
+  protected async fetch(key: BlockKey, dst: Uint8Array): Promise<BlockRecord | null> {
+    for (let attempt = 0; ; attempt++) {
+      const location = this.index.get(key);
+      if (!location) return null;
+      const length = location.recordBytes - HEADER_BYTES;
+      assertDstFits(dst, length);
+      const header = Buffer.allocUnsafe(HEADER_BYTES);
+      const lease = this.handles.acquire(location.segment.path);
+      let bytesRead: number;
+      try {
+        bytesRead = await readAll(await lease.handle, [header, dst.subarray(0, length)], location.offset);
+      } catch (cause) {
+        // Compaction may have moved the block and deleted the file between lookup and open.
+        if (attempt === 0 && this.index.get(key) !== location) continue;
+        return this.damaged(key, location, `unreadable: ${cause instanceof Error ? cause.message : String(cause)}`, 'io');
+      } finally {
+        lease.release();
       }
-    } finally {
-      this.io.wallMs += performance.now() - started;
+      return this.verify(key, location, header, bytesRead, dst);
     }
-  }
-
-  has(key: BlockKey): boolean {
-    this.assertOpen();
-    assertBlockKey(key);
-    return this.index.has(key);
   }
 
   async delete(key: BlockKey): Promise<void> {
-    this.assertOpen();
-    assertBlockKey(key);
-    if (!this.ledger.presentAfterIssued(key)) return;
-    const started = performance.now();
-    const ticket = this.ledger.issue(key, false);
-    let ok = false;
-    try {
-      await this.append('tombstone', key, [headerOf(tombstoneRecord(key), true)], null);
-      ok = true;
-    } finally {
-      this.ledger.settle(ticket, ok);
-      this.io.wallMs += performance.now() - started;
-    }
+    if (!this.checkDelete(key)) return;
+    await this.timed(() => this.tracked(key, false, () => this.append('tombstone', key, [headerOf(tombstoneRecord(key), true)], null)));
     this.io.deletes++;
   }
 
@@ -365,17 +273,7 @@ export class FileTier implements Tier {
   async flush(): Promise<void> {
     this.assertOpen();
     await this.idle();
-    if (this.durability === 'fast') {
-      const started = performance.now();
-      try {
-        await this.writer.datasync();
-      } catch (cause) {
-        this.io.ioErrors++;
-        throw ioError(`tier \`${this.name}\`: flush failed`, cause);
-      } finally {
-        this.io.wallMs += performance.now() - started;
-      }
-    }
+    if (this.durability === 'fast') await this.timedIo('flush failed', () => this.writer.datasync());
   }
 
   /** Stops compaction, lets queued appends finish, then closes every file. Idempotent. */
@@ -398,10 +296,6 @@ export class FileTier implements Tier {
     this.assertOpen();
     this.maybeCompact();
     while (this.compaction) await this.compaction;
-  }
-
-  stats(): TierIoStats {
-    return { ...this.io };
   }
 
   // ---- recovery -------------------------------------------------------------------------------
@@ -760,7 +654,7 @@ export class FileTier implements Tier {
     return true;
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw closedError(this.name);
+  protected holds(key: BlockKey): boolean {
+    return this.index.has(key);
   }
 }

@@ -24,45 +24,23 @@
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ErrorCode, KvtierError, invalidConfig, ioError } from '../errors.js';
-import type { DeviceModel } from '../hardware/device.js';
-import { defaultTierHardware } from '../hardware/presets.js';
 import { native } from '../native.js';
 import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
-import { warnDamage, type DamageReporter } from './damage.js';
+import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
-import { emptyIoStats, type BlockKey, type BlockRecord, type Durability, type Tier, type TierIoStats } from './tier.js';
-import {
-  assertBlockKey,
-  assertDst,
-  assertDstFits,
-  assertGeometry,
-  assertWritable,
-  closedError,
-  isBlockKey,
-  tierFullError,
-} from './validate.js';
+import type { BlockKey, BlockRecord, Tier } from './tier.js';
+import { assertDstFits, isBlockKey } from './validate.js';
 
-/** Options of the LMDB tier. */
-export interface LmdbTierOptions {
-  /** Directory of the LMDB environment (created if missing). */
-  dir: string;
-  /** Most blocks the tier holds. */
-  capacityBlocks: number;
-  /** Largest payload, bytes. */
-  blockBytes: number;
-  /** Tier name. @default 'flash' */
-  name?: string;
-  /** `fast`: no fsync per commit (lmdb `noSync`); `synced`: a write resolves once flushed. @default 'fast' */
-  durability?: Durability;
-  /** Device model that times this tier. @default the preset of `name`, else the flash preset */
-  device?: DeviceModel;
+/**
+ * Options of the LMDB tier: `dir` is the LMDB environment's directory; `fast` durability maps to
+ * lmdb `noSync` (no fsync per commit).
+ */
+export interface LmdbTierOptions extends DurableTierOptions {
   /**
    * Initial LMDB map size, bytes. lmdb-js enlarges the map when it fills, so this only saves
    * remaps. @default capacity × (header + payload, page-rounded) × 1.25 + 16 MiB, at most 1 TiB
    */
   mapBytes?: number;
-  /** Receives one report per damaged block dropped. @default one console.warn line */
-  onDamage?: DamageReporter;
 }
 
 const PAGE_BYTES = 4096;
@@ -92,28 +70,15 @@ async function commitCause(error: unknown): Promise<unknown> {
 }
 
 /** A flash tier over LMDB. Open with `LmdbTier.open(options)`. */
-export class LmdbTier implements Tier {
-  readonly kind = 'durable' as const;
-  readonly name: string;
-  readonly blockBytes: number;
-  readonly capacityBlocks: number;
-  readonly device: DeviceModel;
-  readonly durability: Durability;
-  readonly dir: string;
-
-  private readonly ledger: KeyLedger;
+export class LmdbTier extends DurableTier implements Tier {
   /**
    * Keys of committed blocks, mirrored in memory: has() and the capacity checks then cost no LMDB
    * read transaction (renewing one after every commit, and the snapshot it pins, cost a quarter of
    * the write throughput).
    */
   private readonly keys: Set<BlockKey>;
-  private readonly io: TierIoStats = emptyIoStats();
-  private readonly inflight = new Set<Promise<unknown>>();
-  private readonly onDamage: DamageReporter;
   private readonly copyOps = new Float64Array(5);
   private readonly copySum = new BigUint64Array(1);
-  private closed = false;
 
   private constructor(
     options: LmdbTierOptions,
@@ -122,14 +87,8 @@ export class LmdbTier implements Tier {
     private readonly records: Database<Buffer, string>,
     keys: Set<BlockKey>,
   ) {
+    super(options, 'flash');
     this.keys = keys;
-    this.name = options.name ?? 'flash';
-    this.dir = options.dir;
-    this.blockBytes = options.blockBytes;
-    this.capacityBlocks = options.capacityBlocks;
-    this.durability = options.durability ?? 'fast';
-    this.device = options.device ?? defaultTierHardware(options.name ?? 'flash').device;
-    this.onDamage = options.onDamage ?? warnDamage;
     this.ledger = new KeyLedger(
       () => this.keys.size,
       (key) => this.keys.has(key),
@@ -138,12 +97,7 @@ export class LmdbTier implements Tier {
 
   /** Opens (or creates) the environment in `options.dir`. */
   static async open(options: LmdbTierOptions): Promise<LmdbTier> {
-    assertGeometry(options.capacityBlocks, options.blockBytes);
-    if (typeof options.dir !== 'string' || options.dir === '') throw invalidConfig('dir', 'a directory path', options.dir);
-    const durability = options.durability ?? 'fast';
-    if (durability !== 'fast' && durability !== 'synced') {
-      throw invalidConfig('durability', '"fast" or "synced"', durability);
-    }
+    const durability = checkDurableOptions(options);
     const mapBytes = options.mapBytes ?? defaultMapBytes(options.capacityBlocks, options.blockBytes);
     if (!Number.isSafeInteger(mapBytes) || mapBytes <= 0) throw invalidConfig('mapBytes', 'a positive integer', mapBytes);
     let env: RootDatabase | undefined;
@@ -167,95 +121,60 @@ export class LmdbTier implements Tier {
     }
   }
 
-  /** Blocks stored once every in-flight operation lands. */
-  get blockCount(): number {
-    return this.ledger.liveCount;
-  }
-
   async write(record: BlockRecord, bytes: Uint8Array): Promise<void> {
-    this.assertOpen();
-    assertWritable(record, bytes, this.blockBytes);
+    this.checkWrite(record, bytes);
     const key = record.key;
-    if (!this.ledger.presentAfterIssued(key) && this.ledger.liveCount >= this.capacityBlocks) {
-      throw tierFullError(this.name, this.capacityBlocks);
-    }
-    const started = performance.now();
-    const header = headerOf(record);
-    const payload = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const ticket = this.ledger.issue(key, true);
-    let ok = false;
-    try {
-      await this.commit(
-        () => {
-          this.records.put(key, header);
-          this.blocks.put(key, payload);
-        },
-        () => this.keys.add(key),
-      );
-      ok = true;
-    } catch (cause) {
-      this.io.ioErrors++;
-      throw await this.writeError(`cannot write block ${key}`, cause);
-    } finally {
-      this.ledger.settle(ticket, ok);
-      this.io.wallMs += performance.now() - started;
-    }
+    await this.timed(() => {
+      const header = headerOf(record);
+      const payload = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return this.tracked(key, true, async () => {
+        try {
+          await this.commit(
+            () => {
+              this.records.put(key, header);
+              this.blocks.put(key, payload);
+            },
+            () => this.keys.add(key),
+          );
+        } catch (cause) {
+          this.io.ioErrors++;
+          throw await this.writeError(`cannot write block ${key}`, cause);
+        }
+      });
+    });
     this.io.writes++;
     this.io.bytesWritten += record.length;
   }
 
-  async read(key: BlockKey, dst: Uint8Array): Promise<BlockRecord | null> {
-    this.assertOpen();
-    assertBlockKey(key);
-    assertDst(dst);
-    const started = performance.now();
-    try {
-      // getBinaryFast returns a buffer reused by the next get, with `length` set to the value's
-      // size (its `byteLength` is the whole buffer): decode the header before fetching the payload.
-      const headerValue = this.get(this.records, key);
-      if (headerValue === undefined) return this.keys.has(key) ? this.damaged(key, 'record missing') : null;
-      const decoded = decodeHeader(headerValue, 0, headerValue.length);
-      if (!decoded.ok) return this.damaged(key, decoded.reason);
-      const { record } = decoded;
-      if (decoded.tombstone || record.key !== key) return this.damaged(key, 'header names another block');
-      assertDstFits(dst, record.length);
-      const payload = this.get(this.blocks, key);
-      if (payload === undefined) return this.damaged(key, 'payload missing');
-      if (payload.length !== record.length) {
-        return this.damaged(key, `payload is ${payload.length} bytes, header says ${record.length}`);
-      }
-      const ops = this.copyOps;
-      ops[0] = 0;
-      ops[1] = 0;
-      ops[2] = 1;
-      ops[3] = 0;
-      ops[4] = record.length;
-      native.copyBatch([payload, dst], ops, this.copySum);
-      if (this.copySum[0] !== record.checksum) return this.damaged(key, 'payload checksum mismatch');
-      this.io.reads++;
-      this.io.bytesRead += record.length;
-      return record;
-    } finally {
-      this.io.wallMs += performance.now() - started;
+  protected async fetch(key: BlockKey, dst: Uint8Array): Promise<BlockRecord | null> {
+    // getBinaryFast returns a buffer reused by the next get, with `length` set to the value's
+    // size (its `byteLength` is the whole buffer): decode the header before fetching the payload.
+    const headerValue = this.get(this.records, key);
+    if (headerValue === undefined) return this.keys.has(key) ? this.damaged(key, 'record missing') : null;
+    const decoded = decodeHeader(headerValue, 0, headerValue.length);
+    if (!decoded.ok) return this.damaged(key, decoded.reason);
+    const { record } = decoded;
+    if (decoded.tombstone || record.key !== key) return this.damaged(key, 'header names another block');
+    assertDstFits(dst, record.length);
+    const payload = this.get(this.blocks, key);
+    if (payload === undefined) return this.damaged(key, 'payload missing');
+    if (payload.length !== record.length) {
+      return this.damaged(key, `payload is ${payload.length} bytes, header says ${record.length}`);
     }
-  }
-
-  has(key: BlockKey): boolean {
-    this.assertOpen();
-    assertBlockKey(key);
-    return this.keys.has(key);
+    const ops = this.copyOps;
+    ops[0] = 0;
+    ops[1] = 0;
+    ops[2] = 1;
+    ops[3] = 0;
+    ops[4] = record.length;
+    native.copyBatch([payload, dst], ops, this.copySum);
+    if (this.copySum[0] !== record.checksum) return this.damaged(key, 'payload checksum mismatch');
+    return record;
   }
 
   async delete(key: BlockKey): Promise<void> {
-    this.assertOpen();
-    assertBlockKey(key);
-    if (!this.ledger.presentAfterIssued(key)) return;
-    const started = performance.now();
-    try {
-      await this.remove(key);
-    } finally {
-      this.io.wallMs += performance.now() - started;
-    }
+    if (!this.checkDelete(key)) return;
+    await this.timed(() => this.remove(key));
     this.io.deletes++;
   }
 
@@ -289,16 +208,7 @@ export class LmdbTier implements Tier {
   async flush(): Promise<void> {
     this.assertOpen();
     await Promise.allSettled([...this.inflight]);
-    const started = performance.now();
-    try {
-      if (this.durability === 'synced') await this.env.flushed;
-      else await this.syncEnv();
-    } catch (cause) {
-      this.io.ioErrors++;
-      throw ioError(`tier \`${this.name}\`: flush failed`, cause);
-    } finally {
-      this.io.wallMs += performance.now() - started;
-    }
+    await this.timedIo('flush failed', () => (this.durability === 'synced' ? this.env.flushed : this.syncEnv()));
   }
 
   /** Waits for in-flight operations, then closes the environment. Idempotent. */
@@ -311,10 +221,6 @@ export class LmdbTier implements Tier {
     } catch (cause) {
       throw ioError(`tier \`${this.name}\`: close failed`, cause);
     }
-  }
-
-  stats(): TierIoStats {
-    return { ...this.io };
   }
 
   /**
@@ -334,24 +240,22 @@ export class LmdbTier implements Tier {
     }
   }
 
-  private async remove(key: BlockKey): Promise<void> {
-    const ticket = this.ledger.issue(key, false);
-    let ok = false;
-    try {
-      await this.commit(
-        () => {
-          this.blocks.remove(key);
-          this.records.remove(key);
-        },
-        () => this.keys.delete(key),
-      );
-      ok = true;
-    } catch (cause) {
-      this.io.ioErrors++;
-      throw await this.writeError(`cannot delete block ${key}`, cause);
-    } finally {
-      this.ledger.settle(ticket, ok);
-    }
+  /** Removes a block; the ledger learns of it synchronously (damaged() relies on that). */
+  private remove(key: BlockKey): Promise<void> {
+    return this.tracked(key, false, async () => {
+      try {
+        await this.commit(
+          () => {
+            this.blocks.remove(key);
+            this.records.remove(key);
+          },
+          () => this.keys.delete(key),
+        );
+      } catch (cause) {
+        this.io.ioErrors++;
+        throw await this.writeError(`cannot delete block ${key}`, cause);
+      }
+    });
   }
 
   private get(db: Database<Buffer, string>, key: BlockKey): Buffer | undefined {
@@ -404,7 +308,7 @@ export class LmdbTier implements Tier {
     return new Promise((resolve, reject) => env.sync((error) => (error ? reject(error) : resolve())));
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw closedError(this.name);
+  protected holds(key: BlockKey): boolean {
+    return this.keys.has(key);
   }
 }

@@ -3,6 +3,7 @@ import { ErrorCode, KvtierError, describeValue, invalidConfig } from '../errors.
 import type { DeviceModel } from '../hardware/device.js';
 import { defaultDeviceFor, resolveDevice } from '../hardware/presets.js';
 import type { DamageReporter } from './damage.js';
+import type { DurableTierOptions } from './durable-tier.js';
 import { FileTier } from './file-tier.js';
 import { LmdbTier } from './lmdb-tier.js';
 import { ArenaTier } from './memory-tier.js';
@@ -58,30 +59,31 @@ function requireDir(spec: TierSpec, name: string): string {
   return spec.dir;
 }
 
+/** The options every durable tier takes, from a spec (absent optional fields stay absent). */
+function durableOptions(spec: TierSpec, name: string, device: DeviceModel): DurableTierOptions {
+  return {
+    name,
+    device,
+    dir: requireDir(spec, name),
+    capacityBlocks: spec.capacityBlocks,
+    blockBytes: spec.blockBytes,
+    ...(spec.durability !== undefined ? { durability: spec.durability } : {}),
+    ...(spec.onDamage !== undefined ? { onDamage: spec.onDamage } : {}),
+  };
+}
+
 const FACTORIES: Readonly<Record<string, TierFactory>> = Object.freeze({
   hbm: memoryTier,
   ddr: memoryTier,
   cxl: memoryTier,
   flash: (spec, name, device) =>
     LmdbTier.open({
-      name,
-      device,
-      dir: requireDir(spec, name),
-      capacityBlocks: spec.capacityBlocks,
-      blockBytes: spec.blockBytes,
-      ...(spec.durability !== undefined ? { durability: spec.durability } : {}),
-      ...(spec.onDamage !== undefined ? { onDamage: spec.onDamage } : {}),
+      ...durableOptions(spec, name, device),
       ...(spec.mapBytes !== undefined ? { mapBytes: spec.mapBytes } : {}),
     }),
   disk: (spec, name, device) =>
     FileTier.open({
-      name,
-      device,
-      dir: requireDir(spec, name),
-      capacityBlocks: spec.capacityBlocks,
-      blockBytes: spec.blockBytes,
-      ...(spec.durability !== undefined ? { durability: spec.durability } : {}),
-      ...(spec.onDamage !== undefined ? { onDamage: spec.onDamage } : {}),
+      ...durableOptions(spec, name, device),
       ...(spec.segmentBytes !== undefined ? { segmentBytes: spec.segmentBytes } : {}),
       ...(spec.compactDeadRatio !== undefined ? { compactDeadRatio: spec.compactDeadRatio } : {}),
       ...(spec.maxOpenFiles !== undefined ? { maxOpenFiles: spec.maxOpenFiles } : {}),

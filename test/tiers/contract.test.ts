@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, KvtierError } from '../../src/errors.js';
 import { createTier, type TierSpec } from '../../src/tiers/registry.js';
 import { isMemoryTier, type Tier } from '../../src/tiers/tier.js';
-import { blockOf, collect, damageCollector, keyOf, removeDir, tempDir } from './fixtures.js';
+import { blockOf, collect, damageCollector, keyOf, rejection, removeDir, tempDir } from './fixtures.js';
 
 const BLOCK_BYTES = 4096;
 const CAPACITY = 8;
@@ -15,17 +15,6 @@ const TIERS = [
   { name: 'flash', durable: true },
   { name: 'disk', durable: true },
 ] as const;
-
-async function expectCode(promise: Promise<unknown>, code: string, message?: RegExp): Promise<KvtierError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KvtierError);
-  expect((error as KvtierError).code).toBe(code);
-  if (message) expect((error as KvtierError).message).toMatch(message);
-  return error as KvtierError;
-}
 
 describe.each(TIERS)('tier contract: $name', ({ name, durable }) => {
   let dir: string;
@@ -108,7 +97,7 @@ describe.each(TIERS)('tier contract: $name', ({ name, durable }) => {
   it('rejects a dst smaller than the payload', async () => {
     const { record, bytes } = blockOf(8, BLOCK_BYTES);
     await tier.write(record, bytes);
-    await expectCode(
+    await rejection(
       tier.read(record.key, new Uint8Array(BLOCK_BYTES - 1)),
       ErrorCode.INVALID_ARGUMENT,
       /expected a Uint8Array of at least 4096 bytes for `dst`, got a Uint8Array of 4095 bytes/,
@@ -120,23 +109,23 @@ describe.each(TIERS)('tier contract: $name', ({ name, durable }) => {
   it('rejects malformed keys with a clear message', async () => {
     const expected = /expected a block key of 32 lowercase hex characters for `key`/;
     for (const bad of ['abc', keyOf(1).toUpperCase(), `${keyOf(1)}0`, keyOf(1).slice(1), `${keyOf(1).slice(0, 31)}g`]) {
-      await expectCode(tier.read(bad, new Uint8Array(BLOCK_BYTES)), ErrorCode.INVALID_ARGUMENT, expected);
-      await expectCode(tier.delete(bad), ErrorCode.INVALID_ARGUMENT, expected);
+      await rejection(tier.read(bad, new Uint8Array(BLOCK_BYTES)), ErrorCode.INVALID_ARGUMENT, expected);
+      await rejection(tier.delete(bad), ErrorCode.INVALID_ARGUMENT, expected);
       expect(() => tier.has(bad)).toThrow(expected);
     }
     const { record, bytes } = blockOf(9, 100);
-    await expectCode(tier.write({ ...record, key: 'abc' }, bytes), ErrorCode.INVALID_ARGUMENT, /`record.key`, got "abc"/);
-    await expectCode(tier.write({ ...record, parent: 'xyz' }, bytes), ErrorCode.INVALID_ARGUMENT, /`record.parent`/);
+    await rejection(tier.write({ ...record, key: 'abc' }, bytes), ErrorCode.INVALID_ARGUMENT, /`record.key`, got "abc"/);
+    await rejection(tier.write({ ...record, parent: 'xyz' }, bytes), ErrorCode.INVALID_ARGUMENT, /`record.parent`/);
     expect(await collect(tier.scan())).toEqual([]);
   });
 
   it('rejects payloads that do not match the record or exceed blockBytes', async () => {
     const { record, bytes } = blockOf(10, 100);
-    await expectCode(tier.write(record, bytes.subarray(0, 99)), ErrorCode.INVALID_ARGUMENT, /exactly record.length \(100\)/);
+    await rejection(tier.write(record, bytes.subarray(0, 99)), ErrorCode.INVALID_ARGUMENT, /exactly record.length \(100\)/);
     const big = blockOf(11, BLOCK_BYTES + 1);
-    await expectCode(tier.write(big.record, big.bytes), ErrorCode.INVALID_ARGUMENT, /`record.length`/);
+    await rejection(tier.write(big.record, big.bytes), ErrorCode.INVALID_ARGUMENT, /`record.length`/);
     const longNamespace = blockOf(12, 100, { namespace: 'n'.repeat(193) });
-    await expectCode(tier.write(longNamespace.record, longNamespace.bytes), ErrorCode.INVALID_ARGUMENT, /192 UTF-8 bytes/);
+    await rejection(tier.write(longNamespace.record, longNamespace.bytes), ErrorCode.INVALID_ARGUMENT, /192 UTF-8 bytes/);
     expect(tier.has(record.key) || tier.has(big.record.key) || tier.has(longNamespace.record.key)).toBe(false);
   });
 
@@ -146,7 +135,7 @@ describe.each(TIERS)('tier contract: $name', ({ name, durable }) => {
       await tier.write(record, bytes);
     }
     const extra = blockOf(200, 256);
-    await expectCode(tier.write(extra.record, extra.bytes), ErrorCode.TIER_FULL, new RegExp(`tier \`${name}\` is full \\(8 blocks\\)`));
+    await rejection(tier.write(extra.record, extra.bytes), ErrorCode.TIER_FULL, new RegExp(`tier \`${name}\` is full \\(8 blocks\\)`));
     expect(tier.has(extra.record.key)).toBe(false);
     const again = blockOf(100, 300, { version: 5 });
     await tier.write(again.record, again.bytes);
@@ -220,7 +209,7 @@ describe.each(TIERS)('tier contract: $name', ({ name, durable }) => {
         await tier.write(record, bytes);
       }
       const extra = blockOf(600, 64);
-      await expectCode(tier.write(extra.record, extra.bytes), ErrorCode.TIER_FULL);
+      await rejection(tier.write(extra.record, extra.bytes), ErrorCode.TIER_FULL);
     } else {
       for (const { record } of blocks) expect(tier.has(record.key)).toBe(false);
     }
@@ -232,9 +221,9 @@ describe.each(TIERS)('tier contract: $name', ({ name, durable }) => {
     await tier.write(record, bytes);
     await tier.close();
     await tier.close(); // idempotent
-    await expectCode(tier.read(record.key, new Uint8Array(BLOCK_BYTES)), ErrorCode.CLOSED, new RegExp(`tier \`${name}\` is closed`));
-    await expectCode(tier.write(record, bytes), ErrorCode.CLOSED);
-    await expectCode(tier.delete(record.key), ErrorCode.CLOSED);
+    await rejection(tier.read(record.key, new Uint8Array(BLOCK_BYTES)), ErrorCode.CLOSED, new RegExp(`tier \`${name}\` is closed`));
+    await rejection(tier.write(record, bytes), ErrorCode.CLOSED);
+    await rejection(tier.delete(record.key), ErrorCode.CLOSED);
     expect(() => tier.has(record.key)).toThrow(/is closed/);
     tier = await open(); // for afterEach
   });

@@ -7,14 +7,22 @@ import { ErrorCode } from '../../src/errors.js';
 import { HEADER_BYTES } from '../../src/tiers/block-header.js';
 import { FileTier, type FileTierOptions } from '../../src/tiers/file-tier.js';
 import { segmentFileName } from '../../src/tiers/segment-file.js';
-import type { BlockRecord } from '../../src/tiers/tier.js';
 import { canLimitFileSize, withFileSizeLimit } from './file-size-limit.js';
-import { blockOf, collect, damageCollector, keyOf, removeDir, sameBytes, tempDir } from './fixtures.js';
+import {
+  blockOf,
+  collect,
+  damageCollector,
+  expectServed as expectServedBy,
+  keyOf,
+  removeDir,
+  sameBytes,
+  tempDir,
+  writeBlocks as writeBlocksTo,
+  type TestBlock as Block,
+} from './fixtures.js';
 
 const BLOCK_BYTES = 16 * 1024;
 const RECORD_BYTES = HEADER_BYTES + BLOCK_BYTES;
-
-type Block = { record: BlockRecord; bytes: Uint8Array };
 
 /** XORs one byte of a file in place. */
 async function flipByte(path: string, offset: number): Promise<void> {
@@ -48,19 +56,8 @@ describe('FileTier (disk)', () => {
     await removeDir(dir);
   });
 
-  async function writeBlocks(ids: number[], length = BLOCK_BYTES): Promise<Block[]> {
-    const blocks = ids.map((i) => blockOf(i, length));
-    for (const { record, bytes } of blocks) await tier.write(record, bytes);
-    return blocks;
-  }
-
-  async function expectServed(blocks: Block[]): Promise<void> {
-    for (const { record, bytes } of blocks) {
-      const dst = new Uint8Array(BLOCK_BYTES);
-      expect(await tier.read(record.key, dst)).toEqual(record);
-      expect(sameBytes(dst.subarray(0, record.length), bytes)).toBe(true);
-    }
-  }
+  const writeBlocks = (ids: number[], length = BLOCK_BYTES): Promise<Block[]> => writeBlocksTo(tier, ids, length);
+  const expectServed = (blocks: Block[]): Promise<void> => expectServedBy(tier, blocks, BLOCK_BYTES);
 
   async function expectAbsent(blocks: Block[]): Promise<void> {
     for (const { record } of blocks) {

@@ -1,46 +1,17 @@
 /** Test fixtures for the tier suites: temp directories, deterministic keys and blocks, a damage collector. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { expect } from 'vitest';
 import { checksum } from '../../src/memory/copy-batch.js';
 import type { DamageReport } from '../../src/tiers/damage.js';
-import type { BlockKey, BlockRecord } from '../../src/tiers/tier.js';
+import type { BlockKey, BlockRecord, Tier } from '../../src/tiers/tier.js';
+import { keyOf, sameBytes, xorshiftBytes } from '../support/test-bytes.js';
 
-/** A fresh empty directory under the OS temp dir. */
-export function tempDir(prefix = 'kvtier-tiers-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-/** Removes a directory tree, ignoring a missing one. */
-export function removeDir(dir: string): Promise<void> {
-  return rm(dir, { recursive: true, force: true });
-}
-
-/** A deterministic, well-spread block key for `i` (32 lowercase hex characters). */
-export function keyOf(i: number): BlockKey {
-  let h = BigInt(i) * 0x9e3779b97f4a7c15n + 0x632be59bd9b4e019n;
-  let out = '';
-  for (let word = 0; word < 2; word++) {
-    h = (h ^ (h >> 31n)) * 0xbf58476d1ce4e5b9n;
-    h &= (1n << 64n) - 1n;
-    out += h.toString(16).padStart(16, '0');
-  }
-  return out;
-}
+export { rejection } from '../support/expect-error.js';
+export { removeDir, tempDir } from '../support/temp-dir.js';
+export { keyOf, sameBytes } from '../support/test-bytes.js';
 
 /** Deterministic pseudo-random bytes (xorshift32 seeded by `seed`). */
 export function patternBytes(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
+  return xorshiftBytes(length, seed * 2654435761);
 }
 
 /** A block (record + payload) for `i`; the payload depends on `i` and `version`. */
@@ -73,7 +44,24 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Byte-exact comparison that stays fast on large buffers (toEqual walks element by element). */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+/** A block as the tier suites write it: its record and payload. */
+export interface TestBlock {
+  record: BlockRecord;
+  bytes: Uint8Array;
+}
+
+/** Writes `blockOf(i, length)` for each id, one after another; returns the blocks written. */
+export async function writeBlocks(tier: Tier, ids: readonly number[], length: number): Promise<TestBlock[]> {
+  const blocks = ids.map((i) => blockOf(i, length));
+  for (const { record, bytes } of blocks) await tier.write(record, bytes);
+  return blocks;
+}
+
+/** Expects every block to read back (into a fresh `dstBytes`-byte buffer) with its record and exact payload. */
+export async function expectServed(tier: Tier, blocks: readonly TestBlock[], dstBytes: number): Promise<void> {
+  for (const { record, bytes } of blocks) {
+    const dst = new Uint8Array(dstBytes);
+    expect(await tier.read(record.key, dst)).toEqual(record);
+    expect(sameBytes(dst.subarray(0, record.length), bytes)).toBe(true);
+  }
 }

@@ -1,22 +1,25 @@
 /** The flash (LMDB) tier under damage and failure: flipped bytes, missing entries, refused commits, reopen. */
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open as openLmdb } from 'lmdb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { headerOf } from '../../src/tiers/block-header.js';
 import { LmdbTier, type LmdbTierOptions } from '../../src/tiers/lmdb-tier.js';
+import { flipByte } from '../support/flip-byte.js';
 import { canLimitFileSize, withFileSizeLimit } from './file-size-limit.js';
-import { blockOf, collect, damageCollector, removeDir, sameBytes, tempDir } from './fixtures.js';
+import {
+  blockOf,
+  collect,
+  damageCollector,
+  expectServed as expectServedBy,
+  removeDir,
+  tempDir,
+  writeBlocks as writeBlocksTo,
+  type TestBlock,
+} from './fixtures.js';
 
 const BLOCK_BYTES = 64 * 1024;
-
-/** Flips one byte of the LMDB data file at `offset` (the environment must be closed). */
-async function flipByte(path: string, offset: number): Promise<void> {
-  const data = await readFile(path);
-  data[offset] = data[offset]! ^ 0x5a;
-  await writeFile(path, data);
-}
 
 /** Every offset of `needle` in `haystack`. */
 function offsetsOf(haystack: Buffer, needle: Uint8Array): number[] {
@@ -44,19 +47,8 @@ describe('LmdbTier (flash)', () => {
     await removeDir(dir);
   });
 
-  async function writeBlocks(ids: number[]) {
-    const blocks = ids.map((i) => blockOf(i, BLOCK_BYTES));
-    for (const { record, bytes } of blocks) await tier.write(record, bytes);
-    return blocks;
-  }
-
-  async function expectServed(blocks: { record: { key: string; length: number }; bytes: Uint8Array }[]) {
-    for (const { record, bytes } of blocks) {
-      const dst = new Uint8Array(BLOCK_BYTES);
-      expect(await tier.read(record.key, dst)).toEqual(record);
-      expect(sameBytes(dst.subarray(0, record.length), bytes)).toBe(true);
-    }
-  }
+  const writeBlocks = (ids: number[]): Promise<TestBlock[]> => writeBlocksTo(tier, ids, BLOCK_BYTES);
+  const expectServed = (blocks: TestBlock[]): Promise<void> => expectServedBy(tier, blocks, BLOCK_BYTES);
 
   it('serves a payload whose bytes were flipped on disk as a miss, counts and removes it', async () => {
     const blocks = await writeBlocks([1, 2, 3]);

@@ -33,6 +33,21 @@ export const CHART_CONFIG = {
 } as const;
 
 /**
+ * The part of a Vega-Lite spec every chart shares: schema, size and look. Spread it first into a
+ * chart's spec, then add the chart's own data, marks and encodings.
+ * @param height plot height in pixels, or `{ step }` pixels per row of a banded axis
+ */
+export function chartFrame(description: string, height: number | { step: number } = CHART_HEIGHT) {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    description,
+    width: CHART_WIDTH,
+    height,
+    config: CHART_CONFIG,
+  } as const;
+}
+
+/**
  * A logarithmic scale when the positive values span more than a factor of `threshold`, else linear:
  * capacities and latencies often cover orders of magnitude.
  */

@@ -1,6 +1,6 @@
 /** Chart: block hit ratio against capacity, one line per policy, with the Belady/OPT bound. */
 import { policyLabel, totalCapacityBlocks, type ReportRuns } from '../report-input.js';
-import { CHART_CONFIG, CHART_HEIGHT, CHART_WIDTH, scaleFor, type ChartSpec, type MissingChart } from './chart.js';
+import { chartFrame, scaleFor, type ChartSpec, type MissingChart } from './chart.js';
 
 const TITLE = 'Hit ratio vs capacity';
 
@@ -58,11 +58,7 @@ export function hitRatioChart({ single, runs }: ReportRuns): ChartSpec | Missing
     title: TITLE,
     caption,
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      description: 'Block hit ratio against capacity per policy, with the OPT bound',
-      width: CHART_WIDTH,
-      height: CHART_HEIGHT,
-      config: CHART_CONFIG,
+      ...chartFrame('Block hit ratio against capacity per policy, with the OPT bound'),
       data: { values: points },
       encoding: {
         x: {

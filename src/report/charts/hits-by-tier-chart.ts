@@ -1,6 +1,6 @@
 /** Chart: where each run's block references were served, as stacked bars of hits per tier plus misses. */
 import type { ReportRuns } from '../report-input.js';
-import { CHART_CONFIG, CHART_WIDTH, type ChartSpec, type MissingChart } from './chart.js';
+import { chartFrame, type ChartSpec, type MissingChart } from './chart.js';
 
 const TITLE = 'Hits by tier';
 
@@ -45,11 +45,7 @@ export function hitsByTierChart({ runs }: ReportRuns): ChartSpec | MissingChart 
       'Share of all block references served from each tier (prefix-rule hits, counted in the tier where the block ' +
       'was found), and the share that missed and had to be prefilled.',
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      description: 'Hits by tier, stacked, per run',
-      width: CHART_WIDTH,
-      height: { step: 26 },
-      config: CHART_CONFIG,
+      ...chartFrame('Hits by tier, stacked, per run', { step: 26 }),
       data: { values: rows },
       mark: { type: 'bar' },
       encoding: {

@@ -1,6 +1,6 @@
 /** Chart: how full each tier was over the replay's virtual time. */
 import type { ReportRuns } from '../report-input.js';
-import { CHART_CONFIG, CHART_HEIGHT, CHART_WIDTH, type ChartSpec, type MissingChart } from './chart.js';
+import { chartFrame, type ChartSpec, type MissingChart } from './chart.js';
 
 const TITLE = 'Tier occupancy over time';
 
@@ -30,11 +30,7 @@ export function occupancyChart({ single, runs }: ReportRuns): ChartSpec | Missin
       'Blocks held by each tier as a fraction of its capacity, over the virtual time of the trace' +
       (stride > 1 ? ` (one sample in ${stride} of ${samples.length.toLocaleString('en-US')}).` : '.'),
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      description: 'Tier occupancy over time',
-      width: CHART_WIDTH,
-      height: CHART_HEIGHT,
-      config: CHART_CONFIG,
+      ...chartFrame('Tier occupancy over time'),
       data: { values: rows },
       mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
       encoding: {

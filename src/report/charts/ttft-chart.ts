@@ -1,6 +1,6 @@
 /** Chart: time to first token with and without the cache, as a CDF (single replay) or percentiles per run (sweep). */
 import type { ReportRuns } from '../report-input.js';
-import { CHART_CONFIG, CHART_HEIGHT, CHART_WIDTH, scaleFor, type ChartSpec, type MissingChart } from './chart.js';
+import { chartFrame, scaleFor, type ChartSpec, type MissingChart } from './chart.js';
 import { uniqueLabels } from './hits-by-tier-chart.js';
 
 const TITLE = 'Time to first token';
@@ -36,11 +36,7 @@ function cdfChart(withCache: readonly number[], withoutCache: readonly number[])
       '(empirical CDF). With the cache, loading the hits’ KV overlaps the prefill of the misses layer by layer; ' +
       'without it, every input token is prefilled.',
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      description: 'TTFT distribution with and without the cache',
-      width: CHART_WIDTH,
-      height: CHART_HEIGHT,
-      config: CHART_CONFIG,
+      ...chartFrame('TTFT distribution with and without the cache'),
       data: { values: rows },
       mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
       encoding: {
@@ -70,11 +66,7 @@ function percentileChart({ runs }: ReportRuns): ChartSpec {
       'Modelled time to first token per run: median, 90th and 99th percentiles, with the cache (filled circles) ' +
       'and with prefill of every token (open squares).',
     spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      description: 'TTFT percentiles per run with and without the cache',
-      width: CHART_WIDTH,
-      height: { step: 26 },
-      config: CHART_CONFIG,
+      ...chartFrame('TTFT percentiles per run with and without the cache', { step: 26 }),
       data: { values: rows },
       encoding: {
         y: { field: 'run', type: 'nominal', title: null, sort: labels, axis: { labelLimit: 260 } },
