@@ -127,7 +127,7 @@ export async function run(args: BenchArgs): Promise<void> {
 
     // Sweep speed-up from 1 to 2 workers.
     const configs = expandGrid(
-      { policy: ['lru', 's3fifo', 'arc', 'fifo'], capacityScale: [0.5, 1], layout: { two: ['hbm=1000blocks', 'ddr=8000blocks'] } },
+      { policy: ['lru', 's3fifo', 'arc', 'fifo'], capacityScale: [0.25, 0.5, 1, 2], layout: { two: ['hbm=1000blocks', 'ddr=8000blocks'] } },
       'bench grid',
       (model) => blockBytes(modelPreset(model), trace.blockTokens),
     );

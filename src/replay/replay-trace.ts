@@ -32,3 +32,29 @@ export function blockTokenCount(index: number, blocks: number, inputLength: numb
 export function totalRefs(trace: ReplayTrace): number {
   return trace.offsets[trace.requestCount]! - trace.offsets[0]!;
 }
+
+/**
+ * A copy of the trace's columns in SharedArrayBuffers: posted to worker threads it is shared, not
+ * copied, so a sweep parses the file once and every worker replays the same memory.
+ */
+export function shareTrace(trace: ReplayTrace): ReplayTrace {
+  const share = <T extends Float64Array | Uint32Array | Int32Array>(
+    make: new (buffer: SharedArrayBuffer) => T,
+    bytesPerElement: number,
+    source: ArrayLike<number>,
+  ): T => {
+    const shared = new make(new SharedArrayBuffer(Math.max(1, source.length) * bytesPerElement));
+    for (let i = 0; i < source.length; i++) shared[i] = source[i]!;
+    return shared;
+  };
+  return {
+    requestCount: trace.requestCount,
+    timestamps: share(Float64Array, 8, trace.timestamps),
+    inputLengths: share(Float64Array, 8, trace.inputLengths),
+    outputLengths: share(Float64Array, 8, trace.outputLengths),
+    offsets: share(Uint32Array, 4, trace.offsets),
+    ids: share(Int32Array, 4, trace.ids),
+    uniqueBlocks: trace.uniqueBlocks,
+    blockTokens: trace.blockTokens,
+  };
+}

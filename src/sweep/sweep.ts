@@ -1,7 +1,7 @@
 /**
- * Runs a grid of replay configurations on a piscina pool and merges the results. Each worker
- * loads the trace once; OPT depends only on the total capacity, so it is computed once per
- * distinct capacity rather than once per policy.
+ * Runs a grid of replay configurations on a piscina pool and merges the results. The trace is
+ * parsed once and shared with the workers; OPT depends only on the total capacity, so it is
+ * computed once per distinct capacity rather than once per policy.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -12,6 +12,8 @@ import { ErrorCode, KvtierError } from '../errors.js';
 import type { ReplayResult } from '../replay/result.js';
 import type { SweepConfig } from './grid.js';
 import type { SweepTask } from './worker.js';
+import { shareTrace } from '../replay/replay-trace.js';
+import { openTrace } from '../traces/registry.js';
 
 /** One finished grid point. */
 export interface SweepEntry {
@@ -64,6 +66,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     throw new KvtierError(ErrorCode.CONFIG, `expected a positive whole number of workers, got ${workers}`);
   }
   const started = performance.now();
+  // Parsed once here and shared with every worker, instead of once per worker.
+  const trace = shareTrace(await openTrace(options.tracePath, options.traceFormat ? { format: options.traceFormat } : {}).load());
   const pool = new Piscina({ filename: workerPath(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
   const optCapacities = new Set<string>();
   let done = 0;
@@ -74,8 +78,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         const opt = options.opt !== false && !optCapacities.has(capacityKey);
         optCapacities.add(capacityKey);
         const task: SweepTask = {
-          tracePath: options.tracePath,
-          ...(options.traceFormat ? { traceFormat: options.traceFormat } : {}),
+          trace,
+          traceName: options.tracePath,
           config,
           opt,
           curve: null,

@@ -1,41 +1,27 @@
 /**
- * The piscina worker of a sweep: loads the trace once per worker thread (re-opened from its path
- * and format, since only plain data crosses the thread boundary) and runs one replay per task.
+ * The piscina worker of a sweep: runs one replay per task on the trace the main thread loaded
+ * once and shared (SharedArrayBuffer-backed columns, so no worker parses or copies the file).
  */
-import type { LoadedTrace } from '../traces/loaded-trace.js';
-import { openTrace } from '../traces/registry.js';
 import { replay } from '../replay/replay.js';
+import type { ReplayTrace } from '../replay/replay-trace.js';
 import type { ReplayResult } from '../replay/result.js';
 import type { SweepConfig } from './grid.js';
 
-/** One task: a trace reference and one grid point. */
+/** One task: the shared trace and one grid point (plain, structured-clonable data). */
 export interface SweepTask {
-  tracePath: string;
-  traceFormat?: string;
+  trace: ReplayTrace;
+  traceName: string;
   config: SweepConfig;
   opt: boolean;
   curve: number[] | null;
 }
 
-const traces = new Map<string, Promise<LoadedTrace>>();
-
-function loadOnce(path: string, format: string | undefined): Promise<LoadedTrace> {
-  const key = `${format ?? ''}\0${path}`;
-  let trace = traces.get(key);
-  if (!trace) {
-    trace = openTrace(path, format ? { format } : {}).load();
-    traces.set(key, trace);
-  }
-  return trace;
-}
-
 /** Runs one grid point. */
-export default async function runSweepTask(task: SweepTask): Promise<ReplayResult> {
-  const trace = await loadOnce(task.tracePath, task.traceFormat);
+export default function runSweepTask(task: SweepTask): ReplayResult {
   const { config } = task;
   return replay({
-    trace,
-    traceName: task.tracePath,
+    trace: task.trace,
+    traceName: task.traceName,
     model: config.model,
     gpu: config.gpu,
     tiers: config.tiers,
