@@ -22,10 +22,14 @@
  * event-turn batching leaves an internal promise rejected with no handler, so event-turn batching
  * is off and writes are grouped explicitly with `batch()`.
  */
+import { statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ErrorCode, KvtierError, invalidConfig, ioError } from '../errors.js';
 import { native } from '../native.js';
 import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
+import { warnDamage } from './damage.js';
 import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
 import type { BlockKey, BlockRecord, Tier } from './tier.js';
@@ -102,14 +106,21 @@ export class LmdbTier extends DurableTier implements Tier {
     if (!Number.isSafeInteger(mapBytes) || mapBytes <= 0) throw invalidConfig('mapBytes', 'a positive integer', mapBytes);
     let env: RootDatabase | undefined;
     try {
-      env = open({
-        path: options.dir,
-        maxDbs: 4,
-        mapSize: mapBytes,
-        noSync: durability === 'fast',
-        eventTurnBatching: false,
-        encoding: 'binary',
-      });
+      const openEnv = (): RootDatabase =>
+        open({ path: options.dir, maxDbs: 4, mapSize: mapBytes, noSync: durability === 'fast', eventTurnBatching: false, encoding: 'binary' });
+      env = openEnv();
+      const short = shortDataFile(options.dir, env);
+      if (short !== null) {
+        // LMDB maps the file and trusts its meta pages: touching a page past a truncated end would
+        // kill the process (SIGBUS). Its blocks are lost either way: set the file aside, start empty.
+        await env.close();
+        env = undefined;
+        const aside = join(options.dir, `data.mdb.damaged-${Date.now()}`);
+        await rename(join(options.dir, 'data.mdb'), aside);
+        await rm(join(options.dir, 'lock.mdb'), { force: true });
+        (options.onDamage ?? warnDamage)({ tier: options.name ?? 'flash', key: null, reason: `${short}; moved to ${aside}, starting empty`, location: options.dir });
+        env = openEnv();
+      }
       const blocks = env.openDB<Buffer, string>({ name: 'blocks', encoding: 'binary' });
       const records = env.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
       const keys = new Set<BlockKey>();
@@ -311,4 +322,16 @@ export class LmdbTier extends DurableTier implements Tier {
   protected holds(key: BlockKey): boolean {
     return this.keys.has(key);
   }
+}
+
+/**
+ * Why the environment's data file cannot hold the pages its meta page claims (a truncated file),
+ * or null when it can. Reads only the meta page (env stats) and the file size, no data page.
+ */
+function shortDataFile(dir: string, env: RootDatabase): string | null {
+  const stats = env.getStats() as { pageSize?: number; lastPageNumber?: number };
+  if (typeof stats.pageSize !== 'number' || typeof stats.lastPageNumber !== 'number') return null;
+  const needed = (stats.lastPageNumber + 1) * stats.pageSize;
+  const size = statSync(join(dir, 'data.mdb')).size;
+  return size < needed ? `data.mdb is truncated: ${size} bytes, its meta page needs ${needed}` : null;
 }
