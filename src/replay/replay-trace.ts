@@ -44,7 +44,8 @@ export function shareTrace(trace: ReplayTrace): ReplayTrace {
     source: ArrayLike<number>,
   ): T => {
     const shared = new make(new SharedArrayBuffer(Math.max(1, source.length) * bytesPerElement));
-    for (let i = 0; i < source.length; i++) shared[i] = source[i]!;
+    if (ArrayBuffer.isView(source)) shared.set(source as unknown as ArrayLike<number>);
+    else for (let i = 0; i < source.length; i++) shared[i] = source[i]!;
     return shared;
   };
   return {

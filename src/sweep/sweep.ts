@@ -12,7 +12,7 @@ import { ErrorCode, KvtierError } from '../errors.js';
 import type { ReplayResult } from '../replay/result.js';
 import type { SweepConfig } from './grid.js';
 import type { SweepTask } from './worker.js';
-import { shareTrace } from '../replay/replay-trace.js';
+import { shareTrace, type ReplayTrace } from '../replay/replay-trace.js';
 import { openTrace } from '../traces/registry.js';
 
 /** One finished grid point. */
@@ -66,9 +66,15 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     throw new KvtierError(ErrorCode.CONFIG, `expected a positive whole number of workers, got ${workers}`);
   }
   const started = performance.now();
-  // Parsed once here and shared with every worker, instead of once per worker.
-  const trace = shareTrace(await openTrace(options.tracePath, options.traceFormat ? { format: options.traceFormat } : {}).load());
+  // The workers start up while the trace is parsed, once, here; they share its columns.
   const pool = new Piscina({ filename: workerPath(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  let trace: ReplayTrace;
+  try {
+    trace = shareTrace(await openTrace(options.tracePath, options.traceFormat ? { format: options.traceFormat } : {}).load());
+  } catch (error) {
+    await pool.destroy();
+    throw error;
+  }
   const optCapacities = new Set<string>();
   let done = 0;
   try {
