@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { KvCache, type EngineConfig } from '../../src/engine/engine.js';
 import { checksum } from '../../src/memory/copy-batch.js';
 import { HEADER_BYTES, headerOf } from '../../src/tiers/block-header.js';
+import { prng } from './fixtures/blocks.mjs';
 import { ROOT } from './fixtures/crash-harness.mjs';
 import { isPayloadOf, keyOf, payloadOf, removeDir, tempDir, testSeed } from './support.js';
 
@@ -133,17 +134,6 @@ function flipBit(data: Buffer, offset: number, bit: number): void {
   data[offset] = data[offset]! ^ (1 << bit);
 }
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 describe('corruption of the durable tiers between runs', () => {
   let pristine: string;
