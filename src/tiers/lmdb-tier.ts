@@ -32,6 +32,7 @@ import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
 import { warnDamage } from './damage.js';
 import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
+import { prepareEnvironmentDir } from './lmdb-preflight.js';
 import type { BlockKey, BlockRecord, Tier } from './tier.js';
 import { assertDstFits, isBlockKey } from './validate.js';
 
@@ -106,9 +107,11 @@ export class LmdbTier extends DurableTier implements Tier {
     if (!Number.isSafeInteger(mapBytes) || mapBytes <= 0) throw invalidConfig('mapBytes', 'a positive integer', mapBytes);
     let env: RootDatabase | undefined;
     try {
-      const openEnv = (): RootDatabase =>
-        open({ path: options.dir, maxDbs: 4, mapSize: mapBytes, noSync: durability === 'fast', eventTurnBatching: false, encoding: 'binary' });
-      env = openEnv();
+      const openEnv = async (): Promise<RootDatabase> => {
+        await prepareEnvironmentDir(options.dir);
+        return open({ path: options.dir, maxDbs: 4, mapSize: mapBytes, noSync: durability === 'fast', overlappingSync: false, eventTurnBatching: false, encoding: 'binary' });
+      };
+      env = await openEnv();
       const short = shortDataFile(options.dir, env);
       if (short !== null) {
         // LMDB maps the file and trusts its meta pages: touching a page past a truncated end would
@@ -119,7 +122,7 @@ export class LmdbTier extends DurableTier implements Tier {
         await rename(join(options.dir, 'data.mdb'), aside);
         await rm(join(options.dir, 'lock.mdb'), { force: true });
         (options.onDamage ?? warnDamage)({ tier: options.name ?? 'flash', key: null, reason: `${short}; moved to ${aside}, starting empty`, location: options.dir });
-        env = openEnv();
+        env = await openEnv();
       }
       const blocks = env.openDB<Buffer, string>({ name: 'blocks', encoding: 'binary' });
       const records = env.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
@@ -215,11 +218,14 @@ export class LmdbTier extends DurableTier implements Tier {
     }
   }
 
-  /** Waits for in-flight writes; in `fast` mode also forces the environment to disk (fsync). */
+  /**
+   * Waits for in-flight writes; in `fast` mode also forces the environment to disk (fsync). In
+   * `synced` mode every write already resolved after its commit's fsync.
+   */
   async flush(): Promise<void> {
     this.assertOpen();
     await Promise.allSettled([...this.inflight]);
-    await this.timedIo('flush failed', () => (this.durability === 'synced' ? this.env.flushed : this.syncEnv()));
+    if (this.durability === 'fast') await this.timedIo('flush failed', () => this.syncEnv());
   }
 
   /** Waits for in-flight operations, then closes the environment. Idempotent. */
@@ -236,8 +242,10 @@ export class LmdbTier extends DurableTier implements Tier {
 
   /**
    * Commits the puts/removes of `operations` in one transaction and calls `onCommitted` as soon as
-   * it is visible (one hop after the commit, so in commit order); in `synced` mode then waits for
-   * the flush.
+   * it is visible (one hop after the commit, so in commit order). In `synced` mode LMDB's commit
+   * has fsynced by then: overlappingSync is off, because with it a failed commit leaves lmdb-js's
+   * flush promise unresolved for ever (env.flushed and env.close() then hang), and `env.flushed`
+   * reports the latest batch, not this one.
    */
   private async commit(operations: () => void, onCommitted: () => void): Promise<void> {
     const committed = this.blocks.batch(operations);
@@ -245,7 +253,6 @@ export class LmdbTier extends DurableTier implements Tier {
     try {
       await committed;
       onCommitted();
-      if (this.durability === 'synced') await this.env.flushed;
     } finally {
       this.inflight.delete(committed);
     }

@@ -181,10 +181,9 @@ describe('a flash tier on a file system that fills up (tmpfs, ENOSPC; child proc
     expect(phase('AFTER'), context).toEqual([0]);
   });
 
-  // lmdb-tier.ts with durability "synced": once a commit has failed for lack of space, flush() and
-  // close() never settle (env.flushed is never resolved), so KvCache.close() hangs for ever. The tier
-  // should settle them (rejecting) once the failed commit is known. Outside this suite's area.
-  it.runIf(canMount).fails('synced: close() returns after writes failed for lack of space', async () => {
+  // With lmdb-js's overlappingSync (its default when syncing), a failed commit leaves its flush
+  // promise unresolved for ever and close() hung; the flash tier turns it off.
+  it.runIf(canMount)('synced: close() returns after writes failed for lack of space', async () => {
     mountTmpfs(mountPoint, 160 * 1024);
     mounted.push(mountPoint);
     const { phase, context } = fullDiskChild(join(mountPoint, 'flash'), 'synced', 60);
@@ -192,16 +191,38 @@ describe('a flash tier on a file system that fills up (tmpfs, ENOSPC; child proc
     expect(phase('CLOSED'), context).toEqual([]);
   });
 
-  // LMDB maps its file and writes a new environment's pages through the map: on a file system with
-  // no space left, the page fault kills the process with SIGBUS during KvCache.open. The flash tier
-  // could check free space (statfs) or preallocate before mapping. Outside this suite's area.
-  it.runIf(canMount).fails('opening a new environment on a full file system rejects with ERR_IO instead of crashing', async () => {
+  // Without lmdb-preflight.ts, LMDB's mapped lock file kills the process (SIGBUS) and a failed meta
+  // page write crashes lmdb-js (SIGSEGV), both inside KvCache.open.
+  it.runIf(canMount)('opening a new environment on a full file system rejects with ERR_IO instead of crashing', async () => {
     mountTmpfs(mountPoint, 64 * 1024);
     mounted.push(mountPoint);
     execFileSync('dd', ['if=/dev/zero', `of=${join(mountPoint, 'filler')}`, 'bs=4k', 'count=16'], { stdio: 'ignore' });
     const { run, phase, context } = fullDiskChild(join(mountPoint, 'flash'), 'fast', 4);
     expect(run.signal, context).toBe(null);
     expect(phase('OPEN-FAILED') ?? phase('CLOSED'), context).not.toBeNull();
+  });
+
+  // The space LMDB needs to create an environment runs out at every possible point: before its
+  // lock file, between the lock file and the meta pages, during the first commits.
+  it.runIf(canMount)('opens or refuses cleanly at every amount of free space from 0 to 96 KiB', async () => {
+    const outcomes: string[] = [];
+    for (const freeKiB of [0, 4, 8, 12, 16, 20, 24, 32, 48, 64, 80, 96]) {
+      mountTmpfs(mountPoint, 128 * 1024);
+      mounted.push(mountPoint);
+      if (freeKiB < 128) {
+        execFileSync('dd', ['if=/dev/zero', `of=${join(mountPoint, 'filler')}`, 'bs=1k', `count=${128 - freeKiB}`], { stdio: 'ignore' });
+      }
+      const { run, phase, context } = fullDiskChild(join(mountPoint, 'flash'), 'fast', 8);
+      expect(run.signal, `${freeKiB} KiB free: ${context}`).toBe(null);
+      const opened = phase('OPENED') !== null;
+      if (opened) expect(phase('AFTER'), `${freeKiB} KiB free: ${context}`).toEqual([0]);
+      else expect(run.stdout, `${freeKiB} KiB free: ${context}`).toMatch(/^OPEN-FAILED ERR_IO .*(no space left|ENOSPC)/im);
+      outcomes.push(opened ? 'opened' : 'refused');
+      unmount(mountPoint);
+      mounted.pop();
+    }
+    expect(outcomes[0]).toBe('refused');
+    expect(outcomes.at(-1)).toBe('opened');
   });
 });
 
