@@ -1,9 +1,23 @@
 /**
- * The data plane: executes the control plane's moves on real tiers, strictly in order, one batch
- * after another. Order is what makes slot reuse safe (a demotion reads a slot before the insert
- * that reuses it writes it), and waiting for a batch (so for everything queued before it) is how a
- * caller waits for the copies its blocks depend on (an acquire after a prefetch waits for the
- * prefetch's copy, never copies twice).
+ * The data plane: executes the control plane's moves on real tiers. Batches start one after
+ * another and each batch's moves start strictly in order: order is what makes slot reuse safe (a
+ * demotion reads a slot before the insert that reuses it writes it), and waiting for a batch (so
+ * for everything queued before it) is how a caller waits for the copies its blocks depend on (an
+ * acquire after a prefetch waits for the prefetch's copy, never copies twice).
+ *
+ * Two kinds of durable-tier work finish in the background instead, so that a put or an acquire
+ * does not wait for LMDB commits or segment appends it does not need, and so that concurrent ones
+ * share a transaction or an append:
+ * - a demotion from a memory tier into a durable tier: its bytes are staged in a private buffer,
+ *   the memory slot is freed at once and the write lands in the background. (Not a write-through
+ *   copy: a put waits for it, so an acknowledged write-through put is as durable as the tier's
+ *   sync mode makes it. Nor a durable-to-durable demotion: its source copy may only go once the
+ *   write has landed, or a crash in between would lose the block, and until then it holds a slot
+ *   the tier's capacity check counts.)
+ * - the delete of a durable source copy after a promotion.
+ * A durable tier applies one key's operations in issue order and counts an issued write or delete
+ * when it checks capacity, so only reads need care: reading a block whose write is still landing
+ * waits for it. `idle()` covers background work; failures reach the failure handler as before.
  */
 import { ErrorCode, KvtierError } from '../errors.js';
 import { transferSeconds } from '../hardware/device.js';
@@ -42,6 +56,9 @@ export interface DataPlaneCounters {
   failedMoves: number;
 }
 
+/** Bytes of staged demotions in flight at most; a demotion beyond it waits for earlier ones to land. */
+const MAX_BACKGROUND_BYTES = 64 * 2 ** 20;
+
 /** Runs move batches on the tiers in order. */
 export class DataPlane {
   readonly counters: DataPlaneCounters;
@@ -51,6 +68,11 @@ export class DataPlane {
   private readonly lifted = new Map<string, Uint8Array>();
   /** Lifts that failed (already reported): their landing has nothing to write and says nothing. */
   private readonly failedLifts = new Set<string>();
+  /** Background work in flight (settles, never rejects), with the bytes each staged write holds. */
+  private readonly background = new Map<Promise<void>, number>();
+  private backgroundBytes = 0;
+  /** Per key, the background writes of it still landing. */
+  private readonly landing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly tiers: readonly Tier[],
@@ -65,16 +87,24 @@ export class DataPlane {
     };
   }
 
-  /** Queues a batch; the promise settles once it and every batch before it have run. Never rejects. */
+  /**
+   * Queues a batch; the promise settles once it and every batch before it have run, except for
+   * background work (see the file comment). Never rejects.
+   */
   run(moves: readonly PendingMove[]): Promise<void> {
     if (moves.length === 0) return this.tail;
     this.tail = this.tail.then(() => this.execute(moves));
     return this.tail;
   }
 
-  /** Settles when everything queued so far has run. */
-  idle(): Promise<void> {
-    return this.tail;
+  /** Settles when everything queued so far has run, background work included. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const tail = this.tail;
+      await tail;
+      if (this.background.size > 0) await Promise.all(this.background.keys());
+      else if (this.tail === tail) return;
+    }
   }
 
   private async execute(moves: readonly PendingMove[]): Promise<void> {
@@ -83,18 +113,20 @@ export class DataPlane {
       try {
         await this.apply(move, progress);
       } catch (cause) {
-        this.counters.failedMoves++;
-        if (move.kind === MoveKind.LIFT && progress.stage !== 'free') this.failedLifts.add(move.record.key);
-        const error =
-          cause instanceof KvtierError ? cause : new KvtierError(ErrorCode.IO, describe(move, cause), {}, { cause });
         // The control plane already counted the source slot of a MOVE as free, and the moves after
         // this one may fill it: a copy left behind would overfill that tier. So it goes too.
         if ((move.kind === MoveKind.MOVE || move.kind === MoveKind.LIFT) && progress.stage !== 'free') {
           await this.tiers[move.from]!.delete(move.record.key).catch(() => undefined);
         }
-        this.onFailure(move, error, progress.stage);
+        this.fail(move, cause, progress.stage);
       }
     }
+  }
+
+  private fail(move: PendingMove, cause: unknown, stage: MoveFailureStage): void {
+    this.counters.failedMoves++;
+    if (move.kind === MoveKind.LIFT && stage !== 'free') this.failedLifts.add(move.record.key);
+    this.onFailure(move, asKvtierError(move, cause), stage);
   }
 
   private async apply(move: PendingMove, progress: { stage: MoveFailureStage }): Promise<void> {
@@ -111,18 +143,20 @@ export class DataPlane {
       case MoveKind.MOVE:
       case MoveKind.COPY: {
         const source = this.tiers[move.from]!;
-        const bytes = await this.readSource(source, record, move.from);
+        const landsLater = move.kind === MoveKind.MOVE && isMemoryTier(source) && !isMemoryTier(this.tiers[move.to]!);
+        const bytes = await this.readSource(source, record, move.from, landsLater);
         progress.stage = 'write';
-        await this.write(move.to, record, bytes.subarray(0, record.length));
+        if (landsLater) await this.writeInBackground(move, bytes);
+        else await this.write(move.to, record, bytes.subarray(0, record.length));
         progress.stage = 'free';
-        if (move.kind === MoveKind.MOVE) await source.delete(record.key);
+        if (move.kind === MoveKind.MOVE) await this.free(move);
         return;
       }
       case MoveKind.LIFT: {
         const source = this.tiers[move.from]!;
-        this.lifted.set(record.key, (await this.readSource(source, record, move.from)).slice(0, record.length));
+        this.lifted.set(record.key, await this.readSource(source, record, move.from, true));
         progress.stage = 'free';
-        await source.delete(record.key);
+        await this.free(move);
         return;
       }
       case MoveKind.LAND: {
@@ -139,9 +173,57 @@ export class DataPlane {
     }
   }
 
-  /** The verified bytes of a block in `source`; throws ERR_CHECKSUM when missing or damaged. */
-  private async readSource(source: Tier, record: BlockRecord, tier: number): Promise<Uint8Array> {
-    const bytes = isMemoryTier(source) ? source.view(record.key) : await this.readDurable(source, record);
+  /** Frees the source copy of a moved block: a memory slot at once (the next move may reuse it), a durable copy in the background. */
+  private async free(move: PendingMove): Promise<void> {
+    const source = this.tiers[move.from]!;
+    if (isMemoryTier(source)) {
+      await source.delete(move.record.key);
+      return;
+    }
+    this.track(
+      source.delete(move.record.key).catch((cause: unknown) => this.fail(move, cause, 'free')),
+      0,
+    );
+  }
+
+  /** Starts writing a demoted block's staged `bytes` (its own copy) into a durable tier; waits only while too many bytes are in flight. */
+  private async writeInBackground(move: PendingMove, bytes: Uint8Array): Promise<void> {
+    while (this.backgroundBytes > 0 && this.backgroundBytes + bytes.length > MAX_BACKGROUND_BYTES) {
+      await Promise.race(this.background.keys());
+    }
+    const { key } = move.record;
+    const written = this.write(move.to, move.record, bytes).catch((cause: unknown) => this.fail(move, cause, 'write'));
+    const earlier = this.landing.get(key);
+    const landed = earlier ? Promise.all([earlier, written]).then(() => undefined) : written;
+    this.landing.set(key, landed);
+    void landed.then(() => {
+      if (this.landing.get(key) === landed) this.landing.delete(key);
+    });
+    this.track(written, bytes.length);
+  }
+
+  private track(work: Promise<void>, bytes: number): void {
+    this.background.set(work, bytes);
+    this.backgroundBytes += bytes;
+    void work.then(() => {
+      this.background.delete(work);
+      this.backgroundBytes -= bytes;
+    });
+  }
+
+  /**
+   * The verified bytes of a block in `source`; throws ERR_CHECKSUM when missing or damaged. With
+   * `own`, the bytes are the caller's to keep (not a tier view or the shared scratch buffer).
+   */
+  private async readSource(source: Tier, record: BlockRecord, tier: number, own = false): Promise<Uint8Array> {
+    let bytes: Uint8Array | null;
+    if (isMemoryTier(source)) {
+      const view = source.view(record.key);
+      bytes = own && view !== null ? view.slice(0, record.length) : view;
+    } else {
+      await this.landing.get(record.key);
+      bytes = await this.readDurable(source, record, own ? Buffer.allocUnsafe(record.length) : null);
+    }
     if (bytes === null) {
       throw new KvtierError(ErrorCode.CHECKSUM, `block ${record.key} is missing or damaged in tier ${source.name}`, {
         key: record.key,
@@ -157,10 +239,15 @@ export class DataPlane {
     this.account(tier, record.length, 'write');
   }
 
-  private async readDurable(source: Tier, record: BlockRecord): Promise<Uint8Array | null> {
-    if (this.scratch === null || this.scratch.length < record.length) this.scratch = new Uint8Array(source.blockBytes);
-    const found = await source.read(record.key, this.scratch);
-    return found === null || found.checksum !== record.checksum ? null : this.scratch;
+  /** Reads a block into `into`, or into the shared scratch buffer when null. */
+  private async readDurable(source: Tier, record: BlockRecord, into: Uint8Array | null): Promise<Uint8Array | null> {
+    let dst = into;
+    if (dst === null) {
+      if (this.scratch === null || this.scratch.length < record.length) this.scratch = new Uint8Array(source.blockBytes);
+      dst = this.scratch;
+    }
+    const found = await source.read(record.key, dst);
+    return found === null || found.checksum !== record.checksum ? null : dst;
   }
 
   private account(tier: number, bytes: number, direction: 'read' | 'write'): void {
@@ -175,7 +262,8 @@ export class DataPlane {
   }
 }
 
-function describe(move: PendingMove, cause: unknown): string {
+function asKvtierError(move: PendingMove, cause: unknown): KvtierError {
+  if (cause instanceof KvtierError) return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return `move of block ${move.record.key} (${move.from} → ${move.to}) failed: ${reason}`;
+  return new KvtierError(ErrorCode.IO, `move of block ${move.record.key} (${move.from} → ${move.to}) failed: ${reason}`, {}, { cause });
 }

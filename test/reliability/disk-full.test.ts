@@ -92,6 +92,7 @@ async function fill(cache: KvCache, label: string, count: number, durable: strin
       expectCleanError(error);
       outcomes.push((error as KvtierError).code);
     }
+    await cache.flush(); // the demotions this put caused land in the background
     for (const k of keys) if (cache.lookup([k]).tiers[0] === durable) everDurable.add(k);
   }
   return { keys, outcomes, everDurable };
