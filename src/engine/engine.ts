@@ -16,6 +16,7 @@ import { assertBlockKey, blockKeys, namespaceSalt } from './block-keys.js';
 import { resolveEngineConfig, type EngineConfig, type ResolvedEngineConfig } from './config.js';
 import { ControlPlane, MoveKind, type MoveSink } from './control-plane.js';
 import { DataPlane, type MoveFailureStage, type PendingMove } from './data-plane.js';
+import { BlockMeta } from './block-meta.js';
 import { KeyTable } from './key-table.js';
 import { PinHandle, type PinEnd, type PinOwner } from './pin-handle.js';
 import { buildStats, type EngineCounters, type EngineStats } from './stats.js';
@@ -65,9 +66,7 @@ class CacheCore implements MoveSink, PinOwner {
   readonly counters: EngineCounters;
   private readonly namespaces: string[] = [''];
   private readonly salts: Buffer[] = [EMPTY_SALT];
-  private lengths = new Int32Array(1024);
-  private checksums = new BigUint64Array(1024);
-  private prefetched = new Uint8Array(1024);
+  private readonly meta: BlockMeta;
   private batch: PendingMove[] = [];
   /** Ids the current batch brings into tier 0. */
   private batchToTop: number[] = [];
@@ -95,6 +94,7 @@ class CacheCore implements MoveSink, PinOwner {
       this,
     );
     this.dataPlane = new DataPlane(tiers, (move, error, stage) => this.moveFailed(move, error, stage));
+    this.meta = new BlockMeta(config.blockBytes);
     this.counters = {
       hits: new Float64Array(tiers.length),
       misses: new Float64Array(tiers.length),
@@ -157,8 +157,8 @@ class CacheCore implements MoveSink, PinOwner {
       key: this.table.keyOf(id),
       parent: parent >= 0 ? this.table.keyOf(parent) : null,
       namespace: this.namespaces[this.table.namespaceOf(id)]!,
-      length: this.lengths[id]!,
-      checksum: this.checksums[id]!,
+      length: this.meta.lengthOf(id),
+      checksum: this.meta.checksumOf(id),
     };
   }
 
@@ -171,8 +171,8 @@ class CacheCore implements MoveSink, PinOwner {
         : { kind, id, record: this.recordOf(id), from, to };
     this.batch.push(move);
     if (to === 0) this.batchToTop.push(id);
-    if (from === 0 && this.prefetched[id] === 1 && (kind === MoveKind.MOVE || kind === MoveKind.LIFT || kind === MoveKind.DROP)) {
-      this.prefetched[id] = 0;
+    if (from === 0 && this.meta.isPrefetched(id) && (kind === MoveKind.MOVE || kind === MoveKind.LIFT || kind === MoveKind.DROP)) {
+      this.meta.setPrefetched(id, false);
       this.counters.prefetch.revoked++;
     }
     if (kind === MoveKind.DROP) this.releaseIfGone(id);
@@ -211,7 +211,7 @@ class CacheCore implements MoveSink, PinOwner {
 
   private releaseIfGone(id: number): void {
     if (this.control.presenceOf(id) === 0 && this.control.pinCount(id) === 0) {
-      this.prefetched[id] = 0;
+      this.meta.setPrefetched(id, false);
       this.table.release(id);
     }
   }
@@ -259,9 +259,7 @@ class CacheCore implements MoveSink, PinOwner {
       return false;
     }
     const id = this.table.intern(this.storageKey(key, ns), ns);
-    this.ensureMeta(id);
-    this.lengths[id] = bytes.length;
-    this.checksums[id] = checksum(bytes);
+    this.meta.set(id, bytes.length, checksum(bytes));
     this.control.setParent(id, parent != null ? this.findId(parent, ns) : -1);
     this.insertBytes = bytes;
     try {
@@ -328,8 +326,8 @@ class CacheCore implements MoveSink, PinOwner {
       kept = kept.slice(0, views.length);
     }
     for (const id of kept) {
-      if (this.prefetched[id] === 1) {
-        this.prefetched[id] = 0;
+      if (this.meta.isPrefetched(id)) {
+        this.meta.setPrefetched(id, false);
         this.counters.prefetch.used++;
       }
     }
@@ -362,8 +360,7 @@ class CacheCore implements MoveSink, PinOwner {
             }
             break;
           }
-          this.ensureMeta(id);
-          this.prefetched[id] = 1;
+          this.meta.setPrefetched(id, true);
           result.started++;
         }
         this.control.pin(id);
@@ -416,10 +413,11 @@ class CacheCore implements MoveSink, PinOwner {
   private async topView(id: number): Promise<Uint8Array | null> {
     const top = this.tiers[0]!;
     const key = this.table.keyOf(id);
-    if (isMemoryTier(top)) return top.view(key)?.subarray(0, this.lengths[id]!) ?? null;
-    const copy = new Uint8Array(this.lengths[id]!);
+    const length = this.meta.lengthOf(id);
+    if (isMemoryTier(top)) return top.view(key)?.subarray(0, length) ?? null;
+    const copy = new Uint8Array(length);
     const record = await top.read(key, copy);
-    return record !== null && record.checksum === this.checksums[id] ? copy : null;
+    return record !== null && record.checksum === this.meta.checksumOf(id) ? copy : null;
   }
 
   private countLookup(requested: number, ids: readonly number[]): void {
@@ -452,16 +450,14 @@ class CacheCore implements MoveSink, PinOwner {
           await this.tiers[tier]!.delete(record.key);
           continue;
         }
-        this.ensureMeta(id);
-        if (this.control.has(id) && this.checksums[id] !== record.checksum) {
+        if (this.control.has(id) && this.meta.checksumOf(id) !== record.checksum) {
           // Two durable copies disagree: trust neither, and free the tier space of both.
           this.config.onWarning(`block ${record.key} has different checksums in two tiers; dropping it`);
           this.control.remove(id);
           await this.tiers[tier]!.delete(record.key);
           continue;
         }
-        this.lengths[id] = record.length;
-        this.checksums[id] = record.checksum;
+        this.meta.set(id, record.length, record.checksum);
         if (!this.control.restore(id, tier)) {
           this.counters.recoveryDropped++;
           if (!this.control.has(id)) this.table.release(id);
@@ -493,21 +489,6 @@ class CacheCore implements MoveSink, PinOwner {
 
   assertOpen(): void {
     if (this.closed) throw new KvtierError(ErrorCode.CLOSED, 'the cache is closed');
-  }
-
-  private ensureMeta(id: number): void {
-    if (id < this.lengths.length) return;
-    let size = this.lengths.length;
-    while (size <= id) size *= 2;
-    const lengths = new Int32Array(size);
-    lengths.set(this.lengths);
-    this.lengths = lengths;
-    const sums = new BigUint64Array(size);
-    sums.set(this.checksums);
-    this.checksums = sums;
-    const prefetched = new Uint8Array(size);
-    prefetched.set(this.prefetched);
-    this.prefetched = prefetched;
   }
 }
 

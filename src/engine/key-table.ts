@@ -10,13 +10,15 @@ import { ErrorCode, KvtierError } from '../errors.js';
 import { assertBlockKey } from './block-keys.js';
 import type { BlockKey } from '../tiers/tier.js';
 
-const WORDS = 5; // four 32-bit words of the key, then the namespace index
+const WORDS = 4; // the key as four 32-bit words
 const EMPTY = -1;
 const MAX_LOAD = 0.6;
 
 /** Dense ids for (block key, namespace) pairs, with id reuse after removal. */
 export class KeyTable {
   private words = new Uint32Array(1024 * WORDS);
+  /** Namespace index per id; null while every entry is in namespace 0 (a single-tenant cache). */
+  private namespaces: Uint32Array | null = null;
   private slots = new Int32Array(2048).fill(EMPTY);
   private freeIds: number[] = [];
   private nextId = 0;
@@ -35,9 +37,9 @@ export class KeyTable {
 
   /** The id of `key` in namespace `ns`, or -1 (also when another namespace holds the key). */
   find(key: BlockKey, ns: number): number {
-    this.load(key, ns);
+    this.load(key);
     const id = this.slots[this.locate()]!;
-    return id !== EMPTY && this.words[id * WORDS + 4] === ns ? id : EMPTY;
+    return id !== EMPTY && this.namespaceOf(id) === ns ? id : EMPTY;
   }
 
   /**
@@ -45,11 +47,11 @@ export class KeyTable {
    * the key is held by another namespace.
    */
   intern(key: BlockKey, ns: number): number {
-    this.load(key, ns);
+    this.load(key);
     let slot = this.locate();
     const found = this.slots[slot]!;
     if (found !== EMPTY) {
-      if (this.words[found * WORDS + 4] === ns) return found;
+      if (this.namespaceOf(found) === ns) return found;
       throw new KvtierError(
         ErrorCode.INVALID_ARGUMENT,
         `block key ${key} is already the storage key of a block of another namespace`,
@@ -65,8 +67,15 @@ export class KeyTable {
       const grown = new Uint32Array(this.words.length * 2);
       grown.set(this.words);
       this.words = grown;
+      if (this.namespaces !== null) {
+        const namespaces = new Uint32Array(this.words.length / WORDS);
+        namespaces.set(this.namespaces);
+        this.namespaces = namespaces;
+      }
     }
     this.words.set(this.probe, id * WORDS);
+    if (ns !== 0 && this.namespaces === null) this.namespaces = new Uint32Array(this.words.length / WORDS);
+    if (this.namespaces !== null) this.namespaces[id] = ns;
     this.slots[slot] = id;
     this.live++;
     return id;
@@ -104,18 +113,17 @@ export class KeyTable {
 
   /** The namespace index of an id. */
   namespaceOf(id: number): number {
-    return this.words[id * WORDS + 4]!;
+    return this.namespaces?.[id] ?? 0;
   }
 
   /** Heap bytes held by the table's arrays (for the index-memory benchmark). */
   byteSize(): number {
-    return this.words.byteLength + this.slots.byteLength + this.freeIds.length * 8;
+    return this.words.byteLength + (this.namespaces?.byteLength ?? 0) + this.slots.byteLength + this.freeIds.length * 8;
   }
 
-  private load(key: BlockKey, ns: number): void {
+  private load(key: BlockKey): void {
     assertBlockKey(key);
     for (let w = 0; w < 4; w++) this.probe[w] = Number.parseInt(key.slice(w * 8, w * 8 + 8), 16);
-    this.probe[4] = ns;
   }
 
   private homeOf(id: number): number {

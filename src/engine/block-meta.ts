@@ -1,0 +1,61 @@
+/**
+ * What the engine keeps per block id besides the control plane's state: payload length, checksum,
+ * and whether a prefetch brought the block up. Typed-array columns growing by doubling, so a
+ * million blocks cost about 9 bytes each. Lengths take no memory while every block is full-size
+ * (the usual case: only a sequence's last block can be short), the column appears with the first
+ * short block.
+ */
+
+const INITIAL_IDS = 1024;
+
+/** Per-id length, checksum and prefetch flag. */
+export class BlockMeta {
+  private checksums = new BigUint64Array(INITIAL_IDS);
+  private prefetchFlags = new Uint8Array(INITIAL_IDS);
+  /** Lengths of short blocks, 0 meaning full-size; null while no block has been short. */
+  private shortLengths: Int32Array | null = null;
+
+  /** @param blockBytes the full block size, bytes */
+  constructor(private readonly blockBytes: number) {}
+
+  /** Records a block's payload length and checksum (a new block, or one found on recovery). */
+  set(id: number, length: number, checksum: bigint): void {
+    this.reserve(id);
+    this.checksums[id] = checksum;
+    if (length !== this.blockBytes && this.shortLengths === null) this.shortLengths = new Int32Array(this.checksums.length);
+    if (this.shortLengths !== null) this.shortLengths[id] = length === this.blockBytes ? 0 : length;
+  }
+
+  lengthOf(id: number): number {
+    const short = this.shortLengths?.[id] ?? 0;
+    return short === 0 ? this.blockBytes : short;
+  }
+
+  checksumOf(id: number): bigint {
+    return this.checksums[id]!;
+  }
+
+  isPrefetched(id: number): boolean {
+    return this.prefetchFlags[id] === 1;
+  }
+
+  setPrefetched(id: number, prefetched: boolean): void {
+    this.reserve(id);
+    this.prefetchFlags[id] = prefetched ? 1 : 0;
+  }
+
+  /** Makes room for `id` in every column. */
+  reserve(id: number): void {
+    if (id < this.checksums.length) return;
+    let size = this.checksums.length;
+    while (size <= id) size *= 2;
+    this.checksums = grown(this.checksums, new BigUint64Array(size));
+    this.prefetchFlags = grown(this.prefetchFlags, new Uint8Array(size));
+    if (this.shortLengths !== null) this.shortLengths = grown(this.shortLengths, new Int32Array(size));
+  }
+}
+
+function grown<T extends BigUint64Array | Uint8Array | Int32Array>(from: T, to: T): T {
+  to.set(from as never);
+  return to;
+}
