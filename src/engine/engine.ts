@@ -439,6 +439,15 @@ class CacheCore implements MoveSink, PinOwner {
     const parents: { id: number; parent: BlockKey; ns: number }[] = [];
     for (let tier = this.tiers.length - 1; tier >= 0; tier--) {
       for await (const record of this.tiers[tier]!.scan()) {
+        if (record.length > this.config.blockBytes) {
+          // Written under a larger block size (another model or blockTokens): it could never be served.
+          this.config.onWarning(
+            `block ${record.key} in ${this.tiers[tier]!.name} is ${record.length} bytes, larger than the block size ${this.config.blockBytes}; dropping it`,
+          );
+          this.counters.recoveryDropped++;
+          await this.tiers[tier]!.delete(record.key);
+          continue;
+        }
         const ns = this.namespaceIndex(record.namespace);
         let id: number;
         try {
