@@ -24,6 +24,12 @@ export interface TierConfig {
   device?: string | DeviceModel;
   /** Flash/disk: "fast" skips fsync; "synced" makes every acknowledged write durable. @default "fast" */
   durability?: 'fast' | 'synced';
+  /**
+   * Flash: check an existing LMDB environment's page structure in a child process before opening
+   * it, and start the tier empty if it is damaged (LMDB would crash on it). Reads every stored
+   * block once at open: turn it off for very large tiers if a crash on damage is acceptable. @default true
+   */
+  verifyOnOpen?: boolean;
 }
 
 /** Options of `KvCache.open`. */

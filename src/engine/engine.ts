@@ -538,6 +538,7 @@ export class KvCache {
             onDamage,
             ...(tier.dir !== undefined ? { dir: tier.dir } : {}),
             ...(tier.durability !== undefined ? { durability: tier.durability } : {}),
+            ...(tier.verifyOnOpen !== undefined ? { verifyOnOpen: tier.verifyOnOpen } : {}),
             ...(tier.device !== undefined ? { device: tier.device } : {}),
           }),
         );

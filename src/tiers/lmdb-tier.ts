@@ -123,6 +123,8 @@ export class LmdbTier extends DurableTier implements Tier {
     const durability = checkDurableOptions(options);
     const mapBytes = options.mapBytes ?? defaultMapBytes(options.capacityBlocks, options.blockBytes);
     if (!Number.isSafeInteger(mapBytes) || mapBytes <= 0) throw invalidConfig('mapBytes', 'a positive integer', mapBytes);
+    const verify = options.verifyOnOpen ?? true;
+    if (typeof verify !== 'boolean') throw invalidConfig('verifyOnOpen', 'true or false', verify);
     const envOptions = { path: options.dir, maxDbs: 4, mapSize: mapBytes, noSync: durability === 'fast', overlappingSync: false, eventTurnBatching: false, encoding: 'binary' as const };
     // A damaged environment's blocks are lost either way: set its file aside and start empty.
     const setAside = async (reason: string): Promise<void> => {
@@ -135,7 +137,7 @@ export class LmdbTier extends DurableTier implements Tier {
     try {
       await prepareEnvironmentDir(options.dir);
       const dataBytes = statSync(join(options.dir, 'data.mdb'), { throwIfNoEntry: false })?.size ?? 0;
-      if ((options.verifyOnOpen ?? true) && dataBytes > 0) {
+      if (verify && dataBytes > 0) {
         const verdict = await checkEnvironment(envOptions, dataBytes);
         if (verdict.kind === 'damaged') await setAside(verdict.reason);
       }

@@ -31,6 +31,8 @@ export interface TierSpec {
   asyncCopyMinBytes?: number;
   /** flash: initial LMDB map size, bytes. @default derived from capacity */
   mapBytes?: number;
+  /** flash: check an existing environment in a child process before opening it (see LmdbTierOptions). @default true */
+  verifyOnOpen?: boolean;
   /** disk: segment file size, bytes. @default 268435456 (256 MiB) */
   segmentBytes?: number;
   /** disk: dead share of sealed segments that starts compaction. @default 0.5 */
@@ -80,6 +82,7 @@ const FACTORIES: Readonly<Record<string, TierFactory>> = Object.freeze({
     LmdbTier.open({
       ...durableOptions(spec, name, device),
       ...(spec.mapBytes !== undefined ? { mapBytes: spec.mapBytes } : {}),
+      ...(spec.verifyOnOpen !== undefined ? { verifyOnOpen: spec.verifyOnOpen } : {}),
     }),
   disk: (spec, name, device) =>
     FileTier.open({

@@ -62,3 +62,22 @@ describe('checkEnvironment', () => {
     expect(verdict.kind).toBe('unknown');
   });
 });
+
+describe('LmdbTier verifyOnOpen', () => {
+  it('sets a damaged environment aside on open, reports it, and starts empty', async () => {
+    const size = (await stat(join(dir, 'data.mdb'))).size;
+    await truncate(join(dir, 'data.mdb'), Math.floor(size / 2 / 4096) * 4096);
+    const reports: string[] = [];
+    const tier = await LmdbTier.open({ dir, capacityBlocks: 64, blockBytes: BLOCK_BYTES, mapBytes: 8 * 2 ** 20, onDamage: (r) => reports.push(r.reason) });
+    expect(tier.blockCount).toBe(0);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/crashed \(SIGBUS\).*moved to .*data\.mdb\.damaged-\d+, starting empty/);
+    await tier.close();
+  });
+
+  it('rejects a verifyOnOpen that is not a boolean', async () => {
+    await expect(LmdbTier.open({ dir, capacityBlocks: 64, blockBytes: BLOCK_BYTES, verifyOnOpen: 'yes' as unknown as boolean })).rejects.toThrow(
+      'expected true or false for `verifyOnOpen`, got "yes"',
+    );
+  });
+});
