@@ -1,6 +1,7 @@
 /**
- * Runs a grid of replay configurations on a piscina pool and merges the results. The trace is
- * parsed once and shared with the workers; OPT depends only on the total capacity, so it is
+ * Runs a grid of replay configurations on piscina worker threads and merges the results. The
+ * trace is parsed once and shared with the workers; a worker runs the configurations of the
+ * policies it has already run where it can; OPT depends only on the total capacity, so it is
  * computed once per distinct capacity rather than once per policy.
  */
 import { existsSync } from 'node:fs';
@@ -66,47 +67,75 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     throw new KvtierError(ErrorCode.CONFIG, `expected a positive whole number of workers, got ${workers}`);
   }
   const started = performance.now();
-  // The workers start up while the trace is parsed, once, here; they share its columns.
-  const pool = new Piscina({ filename: workerPath(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  // One single-thread pool per worker, so that `nextTask` decides which worker runs what. The
+  // workers start up while the trace is parsed, once, here; they share its columns.
+  const filename = workerPath();
+  const pools = Array.from(
+    { length: Math.min(workers, Math.max(1, options.configs.length)) },
+    () => new Piscina({ filename, minThreads: 1, maxThreads: 1, idleTimeout: 1000 }),
+  );
+  const destroyPools = () => Promise.all(pools.map((pool) => pool.destroy()));
   let trace: ReplayTrace;
   try {
     trace = shareTrace(await openTrace(options.tracePath, options.traceFormat ? { format: options.traceFormat } : {}).load());
   } catch (error) {
-    await pool.destroy();
+    await destroyPools();
     throw error;
   }
+  // The first configuration (in grid order) at each capacity computes the OPT bound for all of them.
   const optCapacities = new Set<string>();
+  const tasks = options.configs.map((config) => {
+    const capacityKey = `${config.model}|${config.tiers.map((t) => t.capacity).join('+')}`;
+    const opt = options.opt !== false && !optCapacities.has(capacityKey);
+    optCapacities.add(capacityKey);
+    const task: SweepTask = { trace, traceName: options.tracePath, config, opt, curve: null };
+    return { config, capacityKey, task };
+  });
+  const results = new Array<ReplayResult>(tasks.length);
+  const pending = tasks.map((_, i) => i);
   let done = 0;
+  let failed = false;
   try {
-    const results = await Promise.all(
-      options.configs.map(async (config) => {
-        const capacityKey = `${config.model}|${config.tiers.map((t) => t.capacity).join('+')}`;
-        const opt = options.opt !== false && !optCapacities.has(capacityKey);
-        optCapacities.add(capacityKey);
-        const task: SweepTask = {
-          trace,
-          traceName: options.tracePath,
-          config,
-          opt,
-          curve: null,
-        };
-        const result = (await pool.run(task)) as ReplayResult;
-        options.onProgress?.(++done, options.configs.length);
-        return { config, capacityKey, result };
+    await Promise.all(
+      pools.map(async (pool) => {
+        let lastPolicy: string | null = null;
+        while (pending.length > 0 && !failed) {
+          const i = nextTask(pending, (k) => tasks[k]!.config.policy === lastPolicy);
+          lastPolicy = tasks[i]!.config.policy;
+          try {
+            results[i] = (await pool.run(tasks[i]!.task)) as ReplayResult;
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+          options.onProgress?.(++done, tasks.length);
+        }
       }),
     );
     // Share each capacity's OPT bound with every policy run at that capacity.
-    const optByCapacity = new Map(results.filter((r) => r.result.opt).map((r) => [r.capacityKey, r.result.opt!]));
+    const optByCapacity = new Map(tasks.flatMap(({ capacityKey }, i) => (results[i]!.opt ? [[capacityKey, results[i]!.opt!] as const] : [])));
     return {
       trace: options.tracePath,
       workers,
       wallSec: (performance.now() - started) / 1000,
-      entries: results.map(({ config, capacityKey, result }) => {
+      entries: tasks.map(({ config, capacityKey }, i) => {
+        const result = results[i]!;
         const opt = result.opt ?? optByCapacity.get(capacityKey);
         return { label: config.label, params: config.params, result: opt ? { ...result, opt } : result };
       }),
     };
   } finally {
-    await pool.destroy();
+    await destroyPools();
   }
+}
+
+/**
+ * Takes the next task for a worker out of `pending` (indices in grid order): the first one `sameAsLast`
+ * accepts (the worker's last policy), else the first. A worker that keeps to the policies it has
+ * run keeps its JIT-compiled replay code specialised to them, instead of every worker compiling,
+ * and deoptimising, its code for every policy of the grid.
+ */
+function nextTask(pending: number[], sameAsLast: (index: number) => boolean): number {
+  const at = Math.max(0, pending.findIndex(sameAsLast));
+  return pending.splice(at, 1)[0]!;
 }

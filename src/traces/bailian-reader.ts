@@ -104,7 +104,7 @@ class BailianParser extends JsonlRecordParser {
   }
 
   addTo(builder: LoadedTraceBuilder): void {
-    builder.add(this.timestamp, this.inputLength, this.outputLength, this.line, this.ids, this.idCount);
+    builder.addWritten(this.timestamp, this.inputLength, this.outputLength, this.line, this.idCount);
     builder.setSession(String(this.session));
   }
 }

@@ -3,7 +3,9 @@
  * exact ERR_TRACE_PARSE messages, the hash_ids rules, timestamp ordering, and a reader that both
  * streams requests and loads the whole file straight into typed arrays.
  */
+import { statSync } from 'node:fs';
 import { describeValue, invalidArgument } from '../errors.js';
+import type { IdColumn } from './id-column.js';
 import { IdInterner } from './id-interner.js';
 import { readLineChunks, readLinesSync } from './line-reader.js';
 import { type LoadedTrace, LoadedTraceBuilder } from './loaded-trace.js';
@@ -41,9 +43,22 @@ export interface ParserSettings {
   onWarning: (warning: TraceWarning) => void;
   interner: IdInterner | null;
   allowStringIds: boolean;
+  /** Where ids are written when loading (see `IdOptions.column`); null when streaming. */
+  column: IdColumn | null;
 }
 
 const NON_NEGATIVE_INTEGER = 'a non-negative integer';
+/** Bytes of a file read before `loadSync` sizes its columns for the whole file. */
+const PRESIZE_SAMPLE_BYTES = 1 << 20;
+
+/** The size of a file in bytes, or 0 when it cannot be read (the reader then reports the error). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 /** Parses and checks lines of one JSONL format; the results of the last line are in its fields. */
 export abstract class JsonlRecordParser {
@@ -54,18 +69,18 @@ export abstract class JsonlRecordParser {
   private readonly idExpectation: string;
 
   constructor(fields: readonly FieldSpec[], settings: ParserSettings) {
-    this.scanner = new RecordScanner(fields, { interner: settings.interner, allowStringIds: settings.allowStringIds });
+    this.scanner = new RecordScanner(fields, {
+      interner: settings.interner,
+      allowStringIds: settings.allowStringIds,
+      column: settings.column,
+    });
     this.settings = settings;
     this.idExpectation = settings.allowStringIds
       ? 'a block id (a non-negative integer or a string)'
       : 'a block id (a non-negative integer below 2^53)';
   }
 
-  /** The ids of the last line (raw or dense), `idCount` of them. */
-  get ids(): Float64Array {
-    return this.scanner.ids;
-  }
-
+  /** The number of ids of the last line (in the scanner, or written into the column when loading). */
   get idCount(): number {
     return this.scanner.idCount;
   }
@@ -76,7 +91,7 @@ export abstract class JsonlRecordParser {
   /** The last line as a request (ids copied out). */
   abstract request(): TraceRequest;
 
-  /** Appends the last line to a loaded trace. */
+  /** Appends the last line to the loaded trace whose id column the parser writes into. */
   abstract addTo(builder: LoadedTraceBuilder): void;
 
   /** Scans the line and rejects bad JSON and non-objects; false for a blank line. */
@@ -198,10 +213,9 @@ export abstract class JsonlRecordParser {
 
   /** The last line's ids as a plain array. */
   protected idArray(): number[] {
-    const n = this.scanner.idCount;
-    const ids = this.scanner.ids;
-    const out = new Array<number>(n);
-    for (let k = 0; k < n; k++) out[k] = ids[k]!;
+    const { ids, idStart, idCount } = this.scanner;
+    const out = new Array<number>(idCount);
+    for (let k = 0; k < idCount; k++) out[k] = ids[idStart + k]!;
     return out;
   }
 }
@@ -252,7 +266,7 @@ export abstract class JsonlTraceReader implements TraceReader {
   /** A fresh parser for one pass over the file. */
   protected abstract createParser(settings: ParserSettings): JsonlRecordParser;
 
-  private parser(interner: IdInterner | null, onWarning: (warning: TraceWarning) => void): JsonlRecordParser {
+  private parser(interner: IdInterner | null, column: IdColumn | null, onWarning: (warning: TraceWarning) => void): JsonlRecordParser {
     const { blockTokens, blockCountCheck, allowUnsortedTimestamps, internIds } = this.options;
     return this.createParser({
       file: this.path,
@@ -262,11 +276,12 @@ export abstract class JsonlTraceReader implements TraceReader {
       onWarning,
       interner,
       allowStringIds: internIds,
+      column,
     });
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<TraceRequest, void, undefined> {
-    const parser = this.parser(this.options.internIds ? new IdInterner() : null, this.options.onWarning ?? (() => {}));
+    const parser = this.parser(this.options.internIds ? new IdInterner() : null, null, this.options.onWarning ?? (() => {}));
     const batch: TraceRequest[] = [];
     // A bad line ends the pass, but only after the requests before it have been handed out.
     let failure: unknown = null;
@@ -298,12 +313,19 @@ export abstract class JsonlTraceReader implements TraceReader {
     const builder = new LoadedTraceBuilder(this.format, this.path, this.blockTokens);
     const interner = new IdInterner();
     const forward = this.options.onWarning;
-    const parser = this.parser(interner, (warning) => {
+    const parser = this.parser(interner, builder.idColumn, (warning) => {
       builder.warn(warning);
       forward?.(warning);
     });
+    // Once the first bytes are in, the columns are sized for the whole file from them.
+    const fileBytes = fileSize(this.path);
+    let sampledBytes = 0;
     readLinesSync(this.path, (buf, start, end, line) => {
       if (parser.parse(buf, start, end, line)) parser.addTo(builder);
+      if (sampledBytes < PRESIZE_SAMPLE_BYTES) {
+        sampledBytes += end - start + 1;
+        if (sampledBytes >= PRESIZE_SAMPLE_BYTES && fileBytes > sampledBytes) builder.presize(fileBytes / sampledBytes);
+      }
     });
     return builder.finish(interner.size);
   }

@@ -2,7 +2,7 @@
  * A whole trace in compact typed arrays (column per field, block ids renumbered densely), the form
  * the replay driver consumes at tens of millions of block references a second; and its builder.
  */
-import { ErrorCode, KvtierError } from '../errors.js';
+import { IdColumn } from './id-column.js';
 import { IdInterner } from './id-interner.js';
 import type { TraceRequest, TraceWarning } from './request.js';
 
@@ -41,26 +41,21 @@ export interface LoadedTrace {
   readonly warningCount: number;
 }
 
-const MAX_REFS = 0xffffffff;
-/** Ids per chunk once a trace is large; the first chunks are smaller, so a tiny trace does not allocate 4 MiB. */
-const ID_CHUNK = 1 << 20;
-const FIRST_ID_CHUNK = 1 << 12;
+/** Headroom over an estimate from part of a file, so a slightly low estimate does not end in one more doubling. */
+const PRESIZE_MARGIN = 1.05;
 
 /** Accumulates requests into growing typed arrays. */
 export class LoadedTraceBuilder {
+  /** Block ids of the requests added so far; byte-level loaders write a request's ids here in place, then `addWritten`. */
+  readonly idColumn: IdColumn;
   private count = 0;
-  private refs = 0;
   private timestamps = new Float64Array(1024);
   private inputLengths = new Float64Array(1024);
   private outputLengths = new Float64Array(1024);
   private lines = new Float64Array(1024);
-  private sessions = new Int32Array(1024);
+  /** Session index per request, allocated by the first `setSession` (most formats have none). */
+  private sessions: Int32Array | null = null;
   private offsets = new Uint32Array(1025);
-  /** Ids in fixed-size chunks, concatenated once by `finish`: no over-allocation, no repeated copying. */
-  private readonly idChunks: Int32Array[] = [];
-  private chunk = new Int32Array(FIRST_ID_CHUNK);
-  private chunkFill = 0;
-  private hasSessions = false;
   private readonly sessionIndex = new Map<string, number>();
   private readonly warnings: TraceWarning[] = [];
   private warningCount = 0;
@@ -69,43 +64,42 @@ export class LoadedTraceBuilder {
     private readonly format: string,
     private readonly file: string,
     private readonly blockTokens: number,
-  ) {}
+  ) {
+    this.idColumn = new IdColumn(file);
+  }
 
   /** Appends a request whose `idCount` dense ids are the first elements of `ids`. */
   add(timestamp: number, inputLength: number, outputLength: number, line: number, ids: ArrayLike<number>, idCount: number): void {
+    this.idColumn.append(ids, idCount);
+    this.record(timestamp, inputLength, outputLength, line);
+  }
+
+  /** Appends a request whose `idCount` dense ids were written into `idColumn` past its committed length. */
+  addWritten(timestamp: number, inputLength: number, outputLength: number, line: number, idCount: number): void {
+    this.idColumn.commit(idCount);
+    this.record(timestamp, inputLength, outputLength, line);
+  }
+
+  private record(timestamp: number, inputLength: number, outputLength: number, line: number): void {
     const i = this.count;
     if (i === this.timestamps.length) this.growRequests();
     this.timestamps[i] = timestamp;
     this.inputLengths[i] = inputLength;
     this.outputLengths[i] = outputLength;
     this.lines[i] = line;
-    this.sessions[i] = -1;
-    const start = this.refs;
-    const end = start + idCount;
-    if (end > MAX_REFS) {
-      throw new KvtierError(ErrorCode.INVALID_ARGUMENT, `${this.file}: more than ${MAX_REFS} block references do not fit one loaded trace`);
-    }
-    let k = 0;
-    while (k < idCount) {
-      if (this.chunkFill === this.chunk.length) {
-        this.idChunks.push(this.chunk);
-        this.chunk = new Int32Array(Math.min(ID_CHUNK, this.chunk.length * 2));
-        this.chunkFill = 0;
-      }
-      const take = Math.min(idCount - k, this.chunk.length - this.chunkFill);
-      const chunk = this.chunk;
-      const fill = this.chunkFill;
-      if (take > 64 && (ids instanceof Float64Array || ids instanceof Int32Array)) {
-        chunk.set(ids.subarray(k, k + take), fill);
-      } else {
-        for (let j = 0; j < take; j++) chunk[fill + j] = ids[k + j]!;
-      }
-      this.chunkFill = fill + take;
-      k += take;
-    }
-    this.refs = end;
+    if (this.sessions !== null) this.sessions[i] = -1;
     this.count = i + 1;
-    this.offsets[i + 1] = end;
+    this.offsets[i + 1] = this.idColumn.length;
+  }
+
+  /**
+   * Makes room for `scale` times the requests and ids added so far, for a loader that has read
+   * 1/scale of its file: the columns then take the rest without being regrown and copied.
+   */
+  presize(scale: number): void {
+    const requests = Math.ceil(this.count * scale * PRESIZE_MARGIN);
+    if (requests > this.timestamps.length) this.resizeRequests(requests);
+    this.idColumn.presize(Math.ceil(this.idColumn.length * scale * PRESIZE_MARGIN));
   }
 
   /** Tags the request added last with a session. */
@@ -115,8 +109,8 @@ export class LoadedTraceBuilder {
       index = this.sessionIndex.size;
       this.sessionIndex.set(sessionId, index);
     }
+    this.sessions ??= new Int32Array(this.timestamps.length).fill(-1);
     this.sessions[this.count - 1] = index;
-    this.hasSessions = true;
   }
 
   warn(warning: TraceWarning): void {
@@ -132,15 +126,15 @@ export class LoadedTraceBuilder {
       file: this.file,
       blockTokens: this.blockTokens,
       requestCount: n,
-      blockRefCount: this.refs,
+      blockRefCount: this.idColumn.length,
       uniqueBlocks,
       timestamps: fit(this.timestamps, n),
       inputLengths: fit(this.inputLengths, n),
       outputLengths: fit(this.outputLengths, n),
       lines: fit(this.lines, n),
       offsets: fit(this.offsets, n + 1),
-      ids: this.concatIds(),
-      sessions: this.hasSessions ? fit(this.sessions, n) : null,
+      ids: fit(this.idColumn.array, this.idColumn.length),
+      sessions: this.sessions === null ? null : fit(this.sessions, n),
       sessionCount: this.sessionIndex.size,
       warnings: this.warnings,
       warningCount: this.warningCount,
@@ -148,25 +142,16 @@ export class LoadedTraceBuilder {
   }
 
   private growRequests(): void {
-    const length = Math.ceil(this.timestamps.length * 1.5);
+    this.resizeRequests(this.timestamps.length * 2);
+  }
+
+  private resizeRequests(length: number): void {
     this.timestamps = grown(this.timestamps, length);
     this.inputLengths = grown(this.inputLengths, length);
     this.outputLengths = grown(this.outputLengths, length);
     this.lines = grown(this.lines, length);
-    this.sessions = grown(this.sessions, length);
+    if (this.sessions !== null) this.sessions = grown(this.sessions, length);
     this.offsets = grown(this.offsets, length + 1);
-  }
-
-  private concatIds(): Int32Array {
-    if (this.idChunks.length === 0) return this.chunk.slice(0, this.chunkFill);
-    const ids = new Int32Array(this.refs);
-    let at = 0;
-    for (const chunk of this.idChunks) {
-      ids.set(chunk, at);
-      at += chunk.length;
-    }
-    ids.set(this.chunk.subarray(0, this.chunkFill), at);
-    return ids;
   }
 }
 

@@ -77,7 +77,7 @@ class MooncakeParser extends JsonlRecordParser {
   }
 
   addTo(builder: LoadedTraceBuilder): void {
-    builder.add(this.timestamp, this.inputLength, this.outputLength, this.line, this.ids, this.idCount);
+    builder.addWritten(this.timestamp, this.inputLength, this.outputLength, this.line, this.idCount);
   }
 }
 
@@ -118,6 +118,7 @@ export function parseMooncakeLine(text: string, options: MooncakeLineOptions = {
     onWarning: () => {},
     interner: resolved.internIds ? new IdInterner() : null,
     allowStringIds: resolved.internIds,
+    column: null,
   });
   const buf = Buffer.from(text, 'utf8');
   return parser.parse(buf, 0, buf.length, line) ? parser.request() : null;

@@ -8,6 +8,7 @@
  * Deviations from JSON.parse, all on the side of rejecting: nesting deeper than 512 levels is an
  * error, and a schema field given twice is reported (`count` > 1) rather than last-one-wins.
  */
+import type { IdColumn } from './id-column.js';
 import type { IdInterner } from './id-interner.js';
 
 /** How a schema field is read: a JSON number, a JSON string, or the array of block ids. */
@@ -26,6 +27,12 @@ export interface IdOptions {
   interner: IdInterner | null;
   /** Also accept string ids and integer ids beyond 2^53 (requires `interner`). */
   allowStringIds: boolean;
+  /**
+   * Write each line's ids into this column, past its committed length, instead of a buffer reused
+   * line after line; the caller commits them (requires `interner`: dense ids fit an Int32Array).
+   * @default null
+   */
+  column?: IdColumn | null;
 }
 
 const MAX_DEPTH = 512;
@@ -53,13 +60,14 @@ const UPPER_E = 0x45;
 /** Thrown internally to unwind from a syntax error; never escapes `scan`. */
 const SYNTAX = new Error('json syntax');
 
+/** `FieldKind`s as small integers (index in this list), for the per-field dispatch. */
+const KINDS: readonly FieldKind[] = ['number', 'string', 'ids'];
+const NUMBER = 0;
+const STRING = 1;
+const IDS = 2;
+
 function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
-}
-
-/** Whether a byte after a leading digit makes the number more than a plain integer (or invalid, for "0" + digit). */
-function isNumberContinuation(c: number): boolean {
-  return c === DOT || c === LOWER_E || c === UPPER_E || (c >= ZERO && c <= NINE);
 }
 
 function isHex(c: number): boolean {
@@ -80,8 +88,12 @@ export class RecordScanner {
   /** Byte span [valueStart, valueEnd) of each field's last value, to describe it in errors. */
   readonly valueStart: Int32Array;
   readonly valueEnd: Int32Array;
-  /** The ids of the id field (raw or dense), `idCount` of them. Reallocated when it grows. */
-  ids: Float64Array = new Float64Array(1024);
+  /**
+   * The ids of the id field (raw or dense): `idCount` of them from `idStart` (0 unless they are
+   * written into a column). Reallocated when it grows.
+   */
+  ids: Float64Array | Int32Array;
+  idStart = 0;
   idCount = 0;
   /** Index of the first element that is not a valid id, or -1; its byte span follows. */
   badIdIndex = -1;
@@ -93,7 +105,11 @@ export class RecordScanner {
   syntaxError: string | null = null;
 
   private readonly names: Uint8Array[];
+  private readonly kinds: Uint8Array;
+  /** The field whose key is tried first: the one after the last key matched (files repeat one key order). */
+  private nextField = 0;
   private readonly interner: IdInterner | null;
+  private readonly column: IdColumn | null;
   private readonly allowStringIds: boolean;
   private buf: Buffer = Buffer.alloc(0);
   private lineStart = 0;
@@ -104,8 +120,14 @@ export class RecordScanner {
   constructor(fields: readonly FieldSpec[], idOptions: IdOptions) {
     if (fields.filter((f) => f.kind === 'ids').length > 1) throw new Error('a schema has at most one ids field');
     if (idOptions.allowStringIds && !idOptions.interner) throw new Error('string ids need an interner');
+    if (idOptions.column && !idOptions.interner) throw new Error('an id column needs an interner');
     this.fields = fields;
     this.names = fields.map((f) => Buffer.from(f.name, 'utf8'));
+    // Keys are matched byte for byte against the names, which is only right for names that need no escaping.
+    if (this.names.some((name) => name.some((b) => b < 0x20 || b === QUOTE || b === BACKSLASH))) {
+      throw new Error('field names must not contain quotes, backslashes or control characters');
+    }
+    this.kinds = Uint8Array.from(fields, (f) => KINDS.indexOf(f.kind));
     this.count = new Uint8Array(fields.length);
     this.typeOk = new Uint8Array(fields.length);
     this.numbers = new Float64Array(fields.length);
@@ -114,6 +136,8 @@ export class RecordScanner {
     this.valueEnd = new Int32Array(fields.length);
     this.interner = idOptions.interner;
     this.allowStringIds = idOptions.allowStringIds;
+    this.column = idOptions.column ?? null;
+    this.ids = this.column ? this.column.array : new Float64Array(1024);
   }
 
   /**
@@ -124,7 +148,12 @@ export class RecordScanner {
     this.buf = buf;
     this.lineStart = start;
     this.end = end;
-    this.count.fill(0);
+    const count = this.count;
+    for (let f = 0; f < count.length; f++) count[f] = 0;
+    if (this.column !== null) {
+      this.ids = this.column.array;
+      this.idStart = this.column.length;
+    }
     this.idCount = 0;
     this.badIdIndex = -1;
     this.notObject = false;
@@ -175,6 +204,15 @@ export class RecordScanner {
     return pos;
   }
 
+  /** `skipWs` for the usual spacing after a separator, nothing or one space, decided without a loop. */
+  private skipBlank(pos: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    if (pos < end && buf[pos] === SPACE) pos++;
+    // Every whitespace byte is at most a space.
+    return pos < end && buf[pos]! <= SPACE ? this.skipWs(pos) : pos;
+  }
+
   private expect(pos: number, byte: number, where: string): number {
     pos = this.skipWs(pos);
     if (pos >= this.end || this.buf[pos] !== byte) this.fail(pos, where);
@@ -184,24 +222,58 @@ export class RecordScanner {
   /** The top-level object: schema fields are read, other fields skipped. */
   private scanRecord(pos: number): number {
     const buf = this.buf;
+    const end = this.end;
     pos = this.skipWs(pos + 1);
-    if (pos < this.end && buf[pos] === CLOSE_BRACE) return pos + 1;
+    if (pos < end && buf[pos] === CLOSE_BRACE) return pos + 1;
     for (;;) {
-      if (pos >= this.end || buf[pos] !== QUOTE) this.fail(pos, 'where a field name was expected');
-      const keyStart = pos;
-      const keyEnd = this.skipString(pos);
-      const field = this.fieldIndex(keyStart, keyEnd);
-      pos = this.expect(keyEnd, COLON, "where ':' was expected");
+      if (pos >= end || buf[pos] !== QUOTE) this.fail(pos, 'where a field name was expected');
+      let field = this.plainKey(pos);
+      if (field >= 0) {
+        pos += this.names[field]!.length + 2;
+      } else {
+        const keyEnd = this.skipString(pos);
+        field = this.fieldIndex(pos, keyEnd);
+        pos = keyEnd;
+      }
+      pos = pos < end && buf[pos] === COLON ? pos + 1 : this.expect(pos, COLON, "where ':' was expected");
+      pos = this.skipBlank(pos);
+      pos = field < 0 ? this.skipValue(pos, 1) : this.scanField(field, pos);
+      if (pos < end && buf[pos] === COMMA) {
+        pos = this.skipBlank(pos + 1);
+        continue;
+      }
       pos = this.skipWs(pos);
-      if (field < 0) pos = this.skipValue(pos, 1);
-      else pos = this.scanField(field, pos);
-      pos = this.skipWs(pos);
-      if (pos >= this.end) this.fail(pos, "where ',' or '}' was expected");
+      if (pos >= end) this.fail(pos, "where ',' or '}' was expected");
       const c = buf[pos];
       if (c === COMMA) pos = this.skipWs(pos + 1);
       else if (c === CLOSE_BRACE) return pos + 1;
       else this.fail(pos, "where ',' or '}' was expected");
     }
+  }
+
+  /**
+   * The schema field whose name the string at `pos` (its opening quote) spells exactly, without
+   * escapes, or -1. Matching the bytes up to the closing quote also validates the key (field names
+   * need no escaping), so the common case reads each key once.
+   */
+  private plainKey(pos: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    const names = this.names;
+    const fieldCount = names.length;
+    for (let tried = 0, f = this.nextField; tried < fieldCount; tried++, f = f + 1 === fieldCount ? 0 : f + 1) {
+      const name = names[f]!;
+      const length = name.length;
+      const close = pos + 1 + length;
+      if (close >= end || buf[close] !== QUOTE) continue;
+      let i = 0;
+      while (i < length && name[i] === buf[pos + 1 + i]) i++;
+      if (i === length) {
+        this.nextField = f + 1 === fieldCount ? 0 : f + 1;
+        return f;
+      }
+    }
+    return -1;
   }
 
   /** Which schema field the key at [start, end) (quotes included) names, or -1. */
@@ -229,19 +301,19 @@ export class RecordScanner {
   private scanField(field: number, pos: number): number {
     if (this.count[field]! < 255) this.count[field]!++;
     this.valueStart[field] = pos;
-    const kind = this.fields[field]!.kind;
+    const kind = this.kinds[field]!;
     const c = this.buf[pos]!;
     let end: number;
     let ok = false;
-    if (kind === 'number' && (c === MINUS || (c >= ZERO && c <= NINE))) {
+    if (kind === NUMBER && (c === MINUS || (c >= ZERO && c <= NINE))) {
       end = this.scanNumber(pos);
       this.numbers[field] = this.numValue;
       ok = true;
-    } else if (kind === 'string' && c === QUOTE) {
+    } else if (kind === STRING && c === QUOTE) {
       end = this.skipString(pos);
       this.strings[field] = this.stringAt(pos, end);
       ok = true;
-    } else if (kind === 'ids' && c === OPEN_BRACKET) {
+    } else if (kind === IDS && c === OPEN_BRACKET) {
       end = this.scanIds(pos);
       ok = true;
     } else {
@@ -257,41 +329,37 @@ export class RecordScanner {
     const buf = this.buf;
     const end = this.end;
     const interner = this.interner;
+    const start = this.idStart;
     let ids = this.ids;
     pos = this.skipWs(pos + 1);
     if (pos < end && buf[pos] === CLOSE_BRACKET) return pos + 1;
-    let n = 0;
+    let at = start;
     for (;;) {
-      if (n === ids.length) ids = this.growIds();
-      let c = pos < end ? buf[pos]! : -1;
-      if (c > ZERO && c <= NINE) {
-        // An unsigned integer of at most 15 digits needs neither Number() nor a safety check.
-        let value = c - ZERO;
-        let p = pos + 1;
-        while (p < end) {
-          c = buf[p]!;
-          if (c < ZERO || c > NINE) break;
+      if (at === ids.length) ids = this.growIds(at - start);
+      const first = pos < end ? buf[pos]! : -1;
+      let c = first;
+      let p = pos + 1;
+      if (first >= ZERO && first <= NINE) {
+        let value = first - ZERO;
+        while (p < end && (c = buf[p]!) >= ZERO && c <= NINE) {
           value = value * 10 + (c - ZERO);
           p++;
         }
-        if (p - pos <= EXACT_DIGITS && c !== DOT && c !== LOWER_E && c !== UPPER_E) {
-          ids[n] = interner === null ? value : interner.number(value);
+        // Up to 15 digits, no leading zero, and a separator after (not ".", "e", or the line's end):
+        // an exact unsigned integer, no Number() or safety check needed.
+        if ((c === COMMA || c === CLOSE_BRACKET || c === SPACE) && p - pos <= EXACT_DIGITS && (first !== ZERO || p === pos + 1)) {
+          ids[at] = interner === null ? value : interner.number(value);
           pos = p;
         } else {
-          pos = this.scanIdSlow(pos, n);
+          pos = this.scanIdSlow(pos, at - start);
         }
-      } else if (c === ZERO && !(pos + 1 < end && isNumberContinuation(buf[pos + 1]!))) {
-        ids[n] = interner === null ? 0 : interner.number(0);
-        pos++;
       } else {
-        pos = this.scanIdSlow(pos, n);
+        pos = this.scanIdSlow(pos, at - start);
       }
-      n++;
+      at++;
       c = pos < end ? buf[pos]! : -1;
       if (c === COMMA) {
-        pos++;
-        if (pos < end && buf[pos] === SPACE) pos++;
-        if (pos < end && isWhitespace(buf[pos]!)) pos = this.skipWs(pos);
+        pos = this.skipBlank(pos + 1);
         continue;
       }
       if (c === CLOSE_BRACKET) break;
@@ -301,7 +369,7 @@ export class RecordScanner {
       else if (c === CLOSE_BRACKET) break;
       else this.fail(pos, "where ',' or ']' was expected");
     }
-    this.idCount = n;
+    this.idCount = at - start;
     return pos + 1;
   }
 
@@ -329,15 +397,20 @@ export class RecordScanner {
       this.badIdStart = pos;
       this.badIdEnd = end;
     }
-    this.ids[index] = id;
+    this.ids[this.idStart + index] = id;
     return end;
   }
 
-  private growIds(): Float64Array {
-    const bigger = new Float64Array(this.ids.length * 2);
-    bigger.set(this.ids);
-    this.ids = bigger;
-    return bigger;
+  /** Room for more ids once `written` of this line's are in. */
+  private growIds(written: number): Float64Array | Int32Array {
+    if (this.column !== null) {
+      this.ids = this.column.reserve(written + 1);
+    } else {
+      const bigger = new Float64Array(this.ids.length * 2);
+      bigger.set(this.ids);
+      this.ids = bigger;
+    }
+    return this.ids;
   }
 
   /** A JSON number at `pos`; its value lands in `numValue`, whether it had neither fraction nor exponent in `numInteger`. */

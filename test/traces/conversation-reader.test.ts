@@ -4,23 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { blockKeys } from '../../src/engine/block-keys.js';
 import { ConversationReader } from '../../src/traces/conversation-reader.js';
 import type { TraceRequest } from '../../src/traces/request.js';
-import { collect, expectKvtierError, fixture, tempDir } from './helpers.js';
+import { collect, denseIds, expectKvtierError, fixture, tempDir } from './helpers.js';
 
 const SMALL = fixture('conversation-small.jsonl');
 const TEXT = 'Hello, world! <|endoftext|>';
 const plain = { disallowedSpecial: new Set<string>() };
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** Renumbers hex keys densely in order of first appearance, as the reader must. */
-function denseKeys(keyLists: string[][]): number[][] {
-  const ids = new Map<string, number>();
-  return keyLists.map((keys) =>
-    keys.map((key) => {
-      if (!ids.has(key)) ids.set(key, ids.size);
-      return ids.get(key)!;
-    }),
-  );
-}
 
 describe('ConversationReader', () => {
   it('turns user turns into prefix requests keyed with the engine hash, in time order', async () => {
@@ -28,7 +17,7 @@ describe('ConversationReader', () => {
     const textTokens = encodeO200k(TEXT, plain);
     const opts = { blockTokens: 4, includePartial: true };
     // Interning follows file order (session a's two requests, then b, c, t); yielding follows time.
-    const [a1, a2, b1, c1, t1] = denseKeys([
+    const [a1, a2, b1, c1, t1] = denseIds([
       blockKeys(range(1, 7), opts),
       blockKeys(range(1, 11), opts),
       blockKeys([1, 2, 3, 4, 5, 60, 70], opts),
@@ -96,7 +85,7 @@ describe('ConversationReader', () => {
       }
       const path = await tmp.file('long.jsonl', `${JSON.stringify({ session: 'long', turns })}\n`);
       const requests = await collect(new ConversationReader(path, { blockTokens: 3 }));
-      const expected = denseKeys(prefixes.map((tokens) => blockKeys(tokens, { blockTokens: 3, includePartial: true })));
+      const expected = denseIds(prefixes.map((tokens) => blockKeys(tokens, { blockTokens: 3, includePartial: true })));
       expect(requests.map((r) => r.hashIds)).toEqual(expected);
       expect(requests.map((r) => r.inputLength)).toEqual(prefixes.map((p) => p.length));
     } finally {

@@ -52,3 +52,14 @@ export async function expectKvtierError(
   expect({ code: k.code, message: k.message }).toEqual({ code, message });
   if (details) expect(k.details).toEqual(details);
 }
+
+/** Renumbers ids densely in order of first appearance, list by list, as the readers intern them. */
+export function denseIds<T>(lists: readonly (readonly T[])[]): number[][] {
+  const dense = new Map<T, number>();
+  return lists.map((ids) =>
+    ids.map((id) => {
+      if (!dense.has(id)) dense.set(id, dense.size);
+      return dense.get(id)!;
+    }),
+  );
+}

@@ -75,6 +75,17 @@ describe('streaming a large trace', () => {
     expect(trace.uniqueBlocks).toBe(10_000);
   });
 
+  it('loads the whole file, its columns sized from the first MiB, with every value in place', () => {
+    const trace = new MooncakeReader(big).loadSync();
+    expect(trace.blockRefCount).toBe(LINES * 10);
+    for (const i of [0, 999, 1000, 123_456, LINES - 1]) {
+      expect(trace.offsets[i]).toBe(i * 10);
+      expect(trace.timestamps[i]).toBe(i);
+      expect(trace.outputLengths[i]).toBe(i % 7);
+      expect([...trace.ids.subarray(i * 10, i * 10 + 10)]).toEqual(Array.from({ length: 10 }, (_, k) => (i % 1000) * 10 + k));
+    }
+  });
+
   it('reads a line longer than its 1 MiB chunk', async () => {
     const ids = Array.from({ length: 300_000 }, (_, i) => i);
     const path = await tmp.file(
