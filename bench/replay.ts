@@ -15,22 +15,21 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ControlPlane } from '../src/engine/control-plane.js';
 import { policyNames } from '../src/policies/registry.js';
 import { defaultCurveCapacities, lruCurve } from '../src/replay/lru-curve.js';
 import { replay } from '../src/replay/replay.js';
-import type { ReplayTrace } from '../src/replay/replay-trace.js';
 import { expandGrid } from '../src/sweep/grid.js';
 import { runSweep } from '../src/sweep/sweep.js';
 import { loadTrace } from '../src/traces/registry.js';
 import { blockBytes, modelPreset } from '../src/model/geometry.js';
+import { controlPlaneReplay } from './lib/control-plane-replay.js';
 import { machineHeader, median, medianOf, printTable, type BenchArgs } from './support.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'mooncake_synthetic_trace.jsonl');
 const MIN_REFS = 2_000_000;
 const CAPACITY = 8000;
-const NO_MOVES = { move(): void {} };
 
 interface Row {
   name: string;
@@ -41,20 +40,6 @@ interface Row {
   workers?: number;
   speedup?: number;
   seconds?: number;
-}
-
-/** Drives the control plane over the whole trace; returns the prefix hits. */
-function controlPlaneReplay(trace: ReplayTrace, policy: string, capacityBlocks: number): number {
-  const control = new ControlPlane({ tiers: [{ capacityBlocks, policy }] }, NO_MOVES);
-  const { ids, offsets } = trace;
-  let hits = 0;
-  for (let r = 0; r < trace.requestCount; r++) {
-    const start = offsets[r]!;
-    const end = offsets[r + 1]!;
-    hits += control.lookupPrefix(ids, start, end);
-    for (let i = start; i < end; i++) control.access(ids[i]!);
-  }
-  return hits;
 }
 
 function timed(fn: () => void): number {
@@ -100,12 +85,12 @@ export async function run(args: BenchArgs): Promise<void> {
       throw new Error(`the C simulator disagrees: ${cHits}/${cRefs} hits vs kvtier's ${ourHits}/${refs}`);
     }
     const cSeconds = median(Array.from({ length: args.runs }, () => cRun()[2]!));
-    const endToEnd = await medianOf(args.runs, async () => {
-      const start = performance.now();
-      const loaded = await loadTrace(tracePath);
-      controlPlaneReplay(loaded, 'lru', CAPACITY);
-      return (performance.now() - start) / 1000;
-    });
+    // In a fresh process, like the C program and like `kvtier replay` (see end-to-end-child.ts).
+    const child = JSON.parse(
+      execFileSync(process.execPath, [join(HERE, 'lib', 'end-to-end-child.js'), tracePath, String(CAPACITY), String(args.runs)], { encoding: 'utf8' }),
+    ) as { seconds: number[]; hits: number };
+    if (child.hits !== ourHits) throw new Error(`the end-to-end child counted ${child.hits} hits, the control plane ${ourHits}`);
+    const endToEnd = median(child.seconds);
     rows.push({ name: 'end-to-end', policy: 'lru', refsPerSec: refs / endToEnd, baselineRefsPerSec: refs / cSeconds, ratio: endToEnd / cSeconds });
 
     // Four tiers with the timing model.
