@@ -2,10 +2,17 @@
 // leaves a half-done batch behind. Layout of `ops` (Float64Array, 5 numbers per op):
 //   [srcBufferIndex, srcOffset, dstBufferIndex, dstOffset, length]
 // Layout of checksum `ops` (3 numbers per op): [bufferIndex, offset, length].
+// Layout of read `ops` (5 numbers per op): [fd, position, bufferIndex, offset, length]: copies
+// from a file into a buffer, so they live here too (same argument rules, same helpers).
 #include "copy.h"
 
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "checksum.h"
@@ -111,21 +118,26 @@ std::vector<CopyOp> ParseCopyOps(Napi::Env env, const std::vector<ByteSpan>& spa
   return parsed;
 }
 
-uint64_t* ChecksumOut(Napi::Env env, const Napi::Value& value, size_t count) {
+// A typed array of `type` (`typeName` in messages) receiving one entry per op: `checksums` or `results`.
+void* PerOpOut(Napi::Env env, const Napi::Value& value, size_t count, napi_typedarray_type want, const char* typeName,
+               const char* name) {
   bool is = false;
   napi_typedarray_type type = napi_int8_array;
   size_t length = 0;
   void* data = nullptr;
   if (napi_is_typedarray(env, value, &is) != napi_ok || !is ||
-      napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_biguint64_array) {
-    ThrowType(env, "expected a BigUint64Array for `checksums`, got " + Describe(value));
+      napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok || type != want) {
+    ThrowType(env, std::string("expected a ") + typeName + " for `" + name + "`, got " + Describe(value));
   }
   if (length < count) {
-    ThrowRange(env, "`checksums` holds " + std::to_string(length) + " entries but the batch has " +
+    ThrowRange(env, std::string("`") + name + "` holds " + std::to_string(length) + " entries but the batch has " +
                         std::to_string(count) + " ops");
   }
-  return static_cast<uint64_t*>(data);
+  return data;
+}
+
+uint64_t* ChecksumOut(Napi::Env env, const Napi::Value& value, size_t count) {
+  return static_cast<uint64_t*>(PerOpOut(env, value, count, napi_biguint64_array, "BigUint64Array", "checksums"));
 }
 
 void RunCopies(const std::vector<CopyOp>& ops, uint64_t* checksums) {
@@ -139,30 +151,43 @@ void RunCopies(const std::vector<CopyOp>& ops, uint64_t* checksums) {
   }
 }
 
-// Runs a parsed batch on the libuv pool. It holds a reference to every buffer involved, so an
-// arena the caller drops mid-copy stays alive (and mapped) until the copy is done.
-class CopyWorker : public Napi::AsyncWorker {
+// Runs a parsed batch (`work`) on the libuv pool. It holds a reference to every buffer involved,
+// so an arena the caller drops mid-batch stays alive (and mapped) until the batch is done.
+class PoolBatch : public Napi::AsyncWorker {
  public:
-  CopyWorker(Napi::Env env, std::vector<CopyOp> ops, uint64_t* checksums)
-      : Napi::AsyncWorker(env, "kvtier.copyBatchAsync"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        ops_(std::move(ops)),
-        checksums_(checksums) {}
+  PoolBatch(Napi::Env env, const char* name, std::function<void()> work)
+      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {}
 
   void Keep(const Napi::Value& value) { kept_.push_back(Napi::Persistent(value.As<Napi::Object>())); }
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { RunCopies(ops_, checksums_); }
+  void Execute() override { work_(); }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
  private:
   Napi::Promise::Deferred deferred_;
-  std::vector<CopyOp> ops_;
-  uint64_t* checksums_;
+  std::function<void()> work_;
   std::vector<Napi::ObjectReference> kept_;
 };
+
+// Parses a batch with `build` (which returns the queued worker) and queues it; bad arguments
+// reject the promise instead (a function returning a promise should not also throw), still
+// before any byte moves.
+Napi::Value QueueOrReject(Napi::Env env, const std::function<PoolBatch*()>& build) {
+  PoolBatch* worker = nullptr;
+  try {
+    worker = build();
+  } catch (const Napi::Error& error) {
+    auto rejected = Napi::Promise::Deferred::New(env);
+    rejected.Reject(error.Value());
+    return rejected.Promise();
+  }
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
 
 }  // namespace
 
@@ -176,28 +201,20 @@ Napi::Value CopyBatch(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// copyBatchAsync(buffers, ops[, checksums]) -> Promise<void>. Bad arguments reject the promise
-// (a function returning a promise should not also throw), still before any byte moves.
+// copyBatchAsync(buffers, ops[, checksums]) -> Promise<void>. Bad arguments reject the promise.
 Napi::Value CopyBatchAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CopyWorker* worker = nullptr;
-  try {
+  return QueueOrReject(env, [&]() {
     auto buffers = BuffersOf(env, info[0]);
     auto ops = ParseCopyOps(env, buffers.spans, Float64Arg(info, 1, "ops"));
     bool withChecksums = info.Length() > 2 && !info[2].IsUndefined();
     uint64_t* checksums = withChecksums ? ChecksumOut(env, info[2], ops.size()) : nullptr;
-    worker = new CopyWorker(env, std::move(ops), checksums);
+    auto* worker = new PoolBatch(env, "kvtier.copyBatchAsync",
+                                 [ops = std::move(ops), checksums]() { RunCopies(ops, checksums); });
     for (const Napi::Value& buffer : buffers.values) worker->Keep(buffer);
     if (withChecksums) worker->Keep(info[2]);
-  } catch (const Napi::Error& error) {
-    delete worker;
-    auto rejected = Napi::Promise::Deferred::New(env);
-    rejected.Reject(error.Value());
-    return rejected.Promise();
-  }
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+    return worker;
+  });
 }
 
 // checksumBatch(buffers, ops, checksums): ops are [bufferIndex, offset, length] triples.
@@ -318,6 +335,157 @@ Napi::Value MemcpyBaseline(const Napi::CallbackInfo& info) {
   auto elapsed = std::chrono::steady_clock::now() - start;
   auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
   return Napi::Number::New(env, static_cast<double>(nanoseconds));
+}
+
+namespace {
+
+constexpr size_t kReadOpWidth = 5;
+constexpr double kMaxFd = 2147483647.0;
+
+struct ReadOp {
+  int fd;
+  off_t position;
+  uint8_t* dst;
+  size_t length;
+};
+
+[[noreturn]] __attribute__((noinline, cold)) void ThrowBadReadOp(Napi::Env env, const std::vector<ByteSpan>& spans,
+                                                                 const double* row, size_t op) {
+  SizeAt(env, row[0], "fd", op);
+  if (row[0] > kMaxFd) {
+    ThrowRange(env, "`fd` of op " + std::to_string(op) + " is " + FormatNumber(row[0]) +
+                        ", past the largest file descriptor 2147483647");
+  }
+  SizeAt(env, row[1], "position", op);
+  const ByteSpan& span = SpanAt(env, spans, row[2], "bufferIndex", op);
+  size_t offset = SizeAt(env, row[3], "offset", op);
+  size_t length = SizeAt(env, row[4], "length", op);
+  CheckRange(env, span, offset, length, "range", op);
+  ThrowRange(env, "op " + std::to_string(op) + " is invalid");  // unreachable: the fast path accepted it
+}
+
+std::vector<ReadOp> ParseReadOps(Napi::Env env, const std::vector<ByteSpan>& spans, const DoubleSpan& ops) {
+  if (ops.length % kReadOpWidth != 0) {
+    ThrowRange(env, "expected `ops` to hold 5 numbers per op (fd, position, bufferIndex, offset, length), got " +
+                        std::to_string(ops.length) + " numbers");
+  }
+  size_t count = ops.length / kReadOpWidth;
+  const double buffers = static_cast<double>(spans.size());
+  std::vector<ReadOp> parsed(count);
+  for (size_t op = 0; op < count; ++op) {
+    const double* row = ops.data + op * kReadOpWidth;
+    if (IsSize(row[0]) && row[0] <= kMaxFd && IsSize(row[1]) && IsSize(row[2]) && row[2] < buffers &&
+        IsSize(row[3]) && IsSize(row[4])) {
+      const ByteSpan& span = spans[static_cast<size_t>(row[2])];
+      auto offset = static_cast<size_t>(row[3]);
+      auto length = static_cast<size_t>(row[4]);
+      if (offset <= span.length && length <= span.length - offset) {
+        parsed[op] = ReadOp{static_cast<int>(row[0]), static_cast<off_t>(row[1]), span.data + offset, length};
+        continue;
+      }
+    }
+    ThrowBadReadOp(env, spans, row, op);
+  }
+  return parsed;
+}
+
+double* ResultsOut(Napi::Env env, const Napi::Value& value, size_t count) {
+  return static_cast<double*>(PerOpOut(env, value, count, napi_float64_array, "Float64Array", "results"));
+}
+
+// One op from its `start`-th byte on: pread until the range is full or the file ends, retrying
+// EINTR. Returns the op's bytes read, or -errno (nothing else is reported: what a failure means is
+// the caller's policy).
+double ReadFrom(const ReadOp& op, size_t start) {
+  size_t done = start;
+  while (done < op.length) {
+    ssize_t n = pread(op.fd, op.dst + done, op.length - done, op.position + static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -static_cast<double>(errno);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<double>(done);
+}
+
+// Whether `b` continues `a` in the same file (a record's header, then its payload).
+bool Continues(const ReadOp& a, const ReadOp& b) {
+  return a.fd == b.fd && a.length != 0 && b.position == a.position + static_cast<off_t>(a.length);
+}
+
+// Two ops where `b` continues `a`, with preadv of both ranges: one syscall instead of two. The
+// results are the ones two ReadFrom calls would give: a short read splits at the end of the file,
+// and after a failed call each unfinished op goes on (or fails) by itself.
+void ReadPair(const ReadOp& a, const ReadOp& b, double* resultA, double* resultB) {
+  const size_t total = a.length + b.length;
+  size_t done = 0;
+  while (done < total) {
+    iovec parts[2];
+    int count = 0;
+    if (done < a.length) {
+      parts[count++] = iovec{a.dst + done, a.length - done};
+      if (b.length != 0) parts[count++] = iovec{b.dst, b.length};
+    } else {
+      parts[count++] = iovec{b.dst + (done - a.length), total - done};
+    }
+    ssize_t n = preadv(a.fd, parts, count, a.position + static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (done < a.length) {
+        *resultA = -static_cast<double>(errno);
+        *resultB = ReadFrom(b, 0);
+      } else {
+        *resultA = static_cast<double>(a.length);
+        *resultB = ReadFrom(b, done - a.length);
+      }
+      return;
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  *resultA = static_cast<double>(done < a.length ? done : a.length);
+  *resultB = static_cast<double>(done > a.length ? done - a.length : 0);
+}
+
+void RunReads(const std::vector<ReadOp>& ops, double* results, uint64_t* checksums) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    size_t last = i;
+    if (i + 1 < ops.size() && Continues(ops[i], ops[i + 1])) {
+      ReadPair(ops[i], ops[i + 1], &results[i], &results[i + 1]);
+      last = i + 1;
+    } else {
+      results[i] = ReadFrom(ops[i], 0);
+    }
+    // A failed op hashes no bytes (its result says it failed; what it had read is not reported).
+    for (size_t k = i; checksums != nullptr && k <= last; ++k) {
+      checksums[k] = Xxh3(ops[k].dst, results[k] > 0 ? static_cast<size_t>(results[k]) : 0);
+    }
+    i = last;
+  }
+}
+
+}  // namespace
+
+// readBatchAsync(buffers, ops, results[, checksums]) -> Promise<void>: positional reads on the
+// pool, every op in order on one pool thread (one hop for the batch), each fused with the XXH3-64
+// of the bytes it read. Bad arguments reject, before any read.
+Napi::Value ReadBatchAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return QueueOrReject(env, [&]() {
+    auto buffers = BuffersOf(env, info[0]);
+    auto ops = ParseReadOps(env, buffers.spans, Float64Arg(info, 1, "ops"));
+    double* results = ResultsOut(env, info[2], ops.size());
+    bool withChecksums = info.Length() > 3 && !info[3].IsUndefined();
+    uint64_t* checksums = withChecksums ? ChecksumOut(env, info[3], ops.size()) : nullptr;
+    auto* worker = new PoolBatch(env, "kvtier.readBatchAsync",
+                                 [ops = std::move(ops), results, checksums]() { RunReads(ops, results, checksums); });
+    for (const Napi::Value& buffer : buffers.values) worker->Keep(buffer);
+    worker->Keep(info[2]);
+    if (withChecksums) worker->Keep(info[3]);
+    return worker;
+  });
 }
 
 // noop(): prices a bare call across the native boundary.

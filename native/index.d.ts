@@ -9,6 +9,8 @@
  * - copy ops: Float64Array, 5 numbers per op: [srcIndex, srcOffset, dstIndex, dstOffset, length],
  *   where the indices point into `buffers`. Source and destination of one op must not overlap.
  * - checksum ops: Float64Array, 3 numbers per op: [bufferIndex, offset, length].
+ * - read ops: Float64Array, 5 numbers per op: [fd, position, bufferIndex, offset, length]: read
+ *   `length` bytes of file descriptor `fd` from byte `position` into [offset, offset + length).
  * - checksums are XXH3-64 (xxHash's XXH3 with 64-bit output, seed 0, default secret), one per op,
  *   written into a BigUint64Array.
  * - a detached buffer reads as empty: only zero-length ranges on it are valid.
@@ -29,6 +31,16 @@ export interface NativeAddon {
    * uses it: node-api cannot pin its memory. Arenas are safe (Node clones them on transfer).
    */
   copyBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, checksums?: BigUint64Array): Promise<void>;
+  /**
+   * Positional reads on the libuv thread pool, all ops in order on one pool thread (one thread
+   * hop for the batch). Each op reads until its range is full or the file ends (short reads are
+   * continued, EINTR retried) and stores in `results[i]` the bytes read, or -errno when a read
+   * failed (e.g. -9 for EBADF; the batch goes on); with `checksums`, `checksums[i]` is the
+   * XXH3-64 of the bytes read (of no bytes when the op failed). Bad arguments reject the promise
+   * before any read (it never throws). Buffers, `results` and `checksums` stay referenced until
+   * it settles and must not be read or reused before; the caller keeps every `fd` open until then.
+   */
+  readBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, results: Float64Array, checksums?: BigUint64Array): Promise<void>;
   /** XXH3-64 (seed 0) of each [bufferIndex, offset, length] range. */
   checksumBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums: BigUint64Array): void;
   /** Copies pages of `pageBytes` at `pageOffsets` in `paged`, in order, into one contiguous run of `block` from `blockOffset`. */

@@ -1,4 +1,5 @@
 /** The native surface re-implemented in plain TypeScript: the oracle the addon is tested against. */
+import { readSync } from 'node:fs';
 import { types } from 'node:util';
 import type { ByteSource, NativeAddon } from './native.js';
 
@@ -8,6 +9,8 @@ import type { ByteSource, NativeAddon } from './native.js';
 
 const COPY_OP_WIDTH = 5;
 const CHECKSUM_OP_WIDTH = 3;
+const READ_OP_WIDTH = 5;
+const MAX_FD = 2147483647;
 const MMAP_THRESHOLD = 1 << 20;
 /** V8 aligns every ArrayBuffer's memory at least this much (Float64Array needs it). */
 const GUARANTEED_ALIGNMENT = 8;
@@ -303,21 +306,84 @@ function parseCopyOps(spans: readonly Span[], ops: Float64Array): CopyOp[] {
   return parsed;
 }
 
+/** A typed array receiving one entry per op (`checksums` or `results`), as native PerOpOut checks it. */
+function perOpOut<T extends BigUint64Array | Float64Array>(
+  value: unknown,
+  count: number,
+  is: (value: unknown) => value is T,
+  typeName: string,
+  name: string,
+): T {
+  if (!is(value)) throw new TypeError(`expected a ${typeName} for \`${name}\`, got ${describe(value)}`);
+  if (value.length < count) {
+    throw new RangeError(`\`${name}\` holds ${value.length} entries but the batch has ${count} ops`);
+  }
+  return value;
+}
+
 function checksumOut(value: unknown, count: number): BigUint64Array {
-  if (!types.isBigUint64Array(value)) {
-    throw new TypeError(`expected a BigUint64Array for \`checksums\`, got ${describe(value)}`);
-  }
-  const out = value;
-  if (out.length < count) {
-    throw new RangeError(`\`checksums\` holds ${out.length} entries but the batch has ${count} ops`);
-  }
-  return out;
+  return perOpOut(value, count, types.isBigUint64Array, 'BigUint64Array', 'checksums');
 }
 
 function runCopies(ops: readonly CopyOp[], checksums: BigUint64Array | undefined): void {
   ops.forEach((op, i) => {
     op.dst.set(op.src);
     if (checksums) checksums[i] = xxh3(op.dst);
+  });
+}
+
+interface ReadOp {
+  fd: number;
+  position: number;
+  dst: Uint8Array;
+}
+
+function parseReadOps(spans: readonly Span[], ops: Float64Array): ReadOp[] {
+  if (ops.length % READ_OP_WIDTH !== 0) {
+    const layout = '5 numbers per op (fd, position, bufferIndex, offset, length)';
+    throw new RangeError(`expected \`ops\` to hold ${layout}, got ${ops.length} numbers`);
+  }
+  const parsed: ReadOp[] = [];
+  for (let op = 0; op < ops.length / READ_OP_WIDTH; op++) {
+    const row = op * READ_OP_WIDTH;
+    const fd = sizeAt(ops[row]!, 'fd', op);
+    if (fd > MAX_FD) throw new RangeError(`\`fd\` of op ${op} is ${fd}, past the largest file descriptor ${MAX_FD}`);
+    const position = sizeAt(ops[row + 1]!, 'position', op);
+    const span = spanAt(spans, ops[row + 2]!, 'bufferIndex', op);
+    const offset = sizeAt(ops[row + 3]!, 'offset', op);
+    const length = sizeAt(ops[row + 4]!, 'length', op);
+    checkRange(span, offset, length, 'range', op);
+    parsed.push({ fd, position, dst: span.bytes.subarray(offset, offset + length) });
+  }
+  return parsed;
+}
+
+function resultsOut(value: unknown, count: number): Float64Array {
+  return perOpOut(value, count, types.isFloat64Array, 'Float64Array', 'results');
+}
+
+/** One op as the pool thread runs it: read until full or end of file; the bytes read, or -errno. */
+function readFully(op: ReadOp): number {
+  let done = 0;
+  while (done < op.dst.length) {
+    let n: number;
+    try {
+      n = readSync(op.fd, op.dst, done, op.dst.length - done, op.position + done);
+    } catch (error) {
+      // Node's errno is already negative (-errno) on POSIX.
+      return (error as { errno?: number }).errno ?? -1;
+    }
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+function runReads(ops: readonly ReadOp[], results: Float64Array, checksums: BigUint64Array | undefined): void {
+  ops.forEach((op, i) => {
+    const result = readFully(op);
+    results[i] = result;
+    if (checksums) checksums[i] = xxh3(op.dst.subarray(0, Math.max(0, result)));
   });
 }
 
@@ -414,6 +480,17 @@ export function createReferenceAddon(options: ReferenceAddonOptions = {}): Nativ
         const out = checksums === undefined ? undefined : checksumOut(checksums, parsed.length);
         // Like the thread pool, the copy happens after this call returns.
         return new Promise((resolve) => setImmediate(() => resolve(runCopies(parsed, out))));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+
+    readBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, results: Float64Array, checksums?: BigUint64Array): Promise<void> {
+      try {
+        const parsed = parseReadOps(spansOf(buffers), float64Arg(ops, 'ops'));
+        const out = resultsOut(results, parsed.length);
+        const sums = checksums === undefined ? undefined : checksumOut(checksums, parsed.length);
+        return new Promise((resolve) => setImmediate(() => resolve(runReads(parsed, out, sums))));
       } catch (error) {
         return Promise.reject(error);
       }

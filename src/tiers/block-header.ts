@@ -42,19 +42,26 @@ export type DecodedHeader =
   | { readonly ok: true; readonly record: BlockRecord; readonly tombstone: boolean }
   | { readonly ok: false; readonly reason: string };
 
+// Scratch reused by every encode and decode (one thread, no re-entrance): a header costs no
+// allocation beyond its own buffer and the decoded record.
 const checksumOps = new Float64Array(3);
 const checksumOut = new BigUint64Array(1);
+// The same hash as two 32-bit halves: comparing these allocates no BigInt (a read costs one compare).
+const checksumHalves = new Uint32Array(checksumOut.buffer);
+const hashed: Uint8Array[] = [new Uint8Array(0)];
+// A record's checksum as 8 little-endian bytes, without the BigInt temporaries of writeBigUInt64LE.
+const checksumField = new BigUint64Array(1);
+const checksumFieldBytes = new Uint8Array(checksumField.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function headerChecksum(bytes: Uint8Array, offset: number): bigint {
+/** Hashes [offset, offset + 248) into checksumOut / checksumHalves. */
+function hashHeader(bytes: Uint8Array, offset: number): void {
   checksumOps[0] = 0;
   checksumOps[1] = offset;
   checksumOps[2] = OFF_HEADER_CHECKSUM;
-  native.checksumBatch([bytes], checksumOps, checksumOut);
-  return checksumOut[0]!;
-}
-
-function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  hashed[0] = bytes;
+  native.checksumBatch(hashed, checksumOps, checksumOut);
+  hashed[0] = checksumFieldBytes; // drop the reference to the caller's buffer
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -67,18 +74,27 @@ function asBuffer(bytes: Uint8Array): Buffer {
  */
 export function encodeHeader(record: BlockRecord, target: Uint8Array, offset = 0, tombstone = false): void {
   const out = asBuffer(target);
-  out.fill(0, offset, offset + HEADER_BYTES);
-  const view = viewOf(out);
+  // Buffer's own little-endian accessors: a DataView per header cost more than the writes.
   const namespaceBytes = out.write(record.namespace, offset + OFF_NAMESPACE, MAX_NAMESPACE_BYTES, 'utf8');
-  view.setUint32(offset, MAGIC, true);
-  view.setUint16(offset + OFF_VERSION, FORMAT_VERSION, true);
-  view.setUint16(offset + OFF_FLAGS, (record.parent === null ? 0 : FLAG_PARENT) | (tombstone ? FLAG_TOMBSTONE : 0), true);
-  view.setUint32(offset + OFF_LENGTH, record.length, true);
-  view.setUint16(offset + OFF_NAMESPACE_LENGTH, namespaceBytes, true);
-  view.setBigUint64(offset + OFF_CHECKSUM, record.checksum, true);
+  out.fill(0, offset + OFF_NAMESPACE + namespaceBytes, offset + OFF_HEADER_CHECKSUM);
+  out.writeUInt32LE(MAGIC, offset);
+  out.writeUInt16LE(FORMAT_VERSION, offset + OFF_VERSION);
+  out.writeUInt16LE((record.parent === null ? 0 : FLAG_PARENT) | (tombstone ? FLAG_TOMBSTONE : 0), offset + OFF_FLAGS);
+  out.writeUInt32LE(record.length, offset + OFF_LENGTH);
+  out.writeUInt16LE(namespaceBytes, offset + OFF_NAMESPACE_LENGTH);
+  out.writeUInt16LE(0, offset + OFF_RESERVED);
+  if (LITTLE_ENDIAN) {
+    checksumField[0] = record.checksum;
+    out.set(checksumFieldBytes, offset + OFF_CHECKSUM);
+  } else {
+    out.writeBigUInt64LE(record.checksum, offset + OFF_CHECKSUM);
+  }
   out.write(record.key, offset + OFF_KEY, 16, 'hex');
   if (record.parent !== null) out.write(record.parent, offset + OFF_PARENT, 16, 'hex');
-  view.setBigUint64(offset + OFF_HEADER_CHECKSUM, headerChecksum(out, offset), true);
+  else out.fill(0, offset + OFF_PARENT, offset + OFF_NAMESPACE);
+  hashHeader(out, offset);
+  out.writeUInt32LE(checksumHalves[0]!, offset + OFF_HEADER_CHECKSUM);
+  out.writeUInt32LE(checksumHalves[1]!, offset + OFF_HEADER_CHECKSUM + 4);
 }
 
 /** A fresh HEADER_BYTES buffer holding the header of `record`. */
@@ -97,24 +113,27 @@ export function decodeHeader(source: Uint8Array, offset = 0, available = source.
     return { ok: false, reason: `header truncated (${Math.max(0, available)} of ${HEADER_BYTES} bytes)` };
   }
   const bytes = asBuffer(source);
-  const view = viewOf(bytes);
-  if (view.getUint32(offset, true) !== MAGIC) return { ok: false, reason: 'bad magic' };
-  if (view.getBigUint64(offset + OFF_HEADER_CHECKSUM, true) !== headerChecksum(bytes, offset)) {
+  if (bytes.readUInt32LE(offset) !== MAGIC) return { ok: false, reason: 'bad magic' };
+  hashHeader(bytes, offset);
+  if (
+    bytes.readUInt32LE(offset + OFF_HEADER_CHECKSUM) !== checksumHalves[0] ||
+    bytes.readUInt32LE(offset + OFF_HEADER_CHECKSUM + 4) !== checksumHalves[1]
+  ) {
     return { ok: false, reason: 'header checksum mismatch' };
   }
-  const version = view.getUint16(offset + OFF_VERSION, true);
+  const version = bytes.readUInt16LE(offset + OFF_VERSION);
   if (version !== FORMAT_VERSION) return { ok: false, reason: `unsupported format version ${version}` };
-  const flags = view.getUint16(offset + OFF_FLAGS, true);
-  const namespaceBytes = view.getUint16(offset + OFF_NAMESPACE_LENGTH, true);
-  if ((flags & ~KNOWN_FLAGS) !== 0 || namespaceBytes > MAX_NAMESPACE_BYTES || view.getUint16(offset + OFF_RESERVED, true)) {
+  const flags = bytes.readUInt16LE(offset + OFF_FLAGS);
+  const namespaceBytes = bytes.readUInt16LE(offset + OFF_NAMESPACE_LENGTH);
+  if ((flags & ~KNOWN_FLAGS) !== 0 || namespaceBytes > MAX_NAMESPACE_BYTES || bytes.readUInt16LE(offset + OFF_RESERVED)) {
     return { ok: false, reason: 'malformed header fields' };
   }
   const record: BlockRecord = {
     key: bytes.toString('hex', offset + OFF_KEY, offset + OFF_KEY + 16),
     parent: flags & FLAG_PARENT ? bytes.toString('hex', offset + OFF_PARENT, offset + OFF_PARENT + 16) : null,
-    namespace: bytes.toString('utf8', offset + OFF_NAMESPACE, offset + OFF_NAMESPACE + namespaceBytes),
-    length: view.getUint32(offset + OFF_LENGTH, true),
-    checksum: view.getBigUint64(offset + OFF_CHECKSUM, true),
+    namespace: namespaceBytes === 0 ? '' : bytes.toString('utf8', offset + OFF_NAMESPACE, offset + OFF_NAMESPACE + namespaceBytes),
+    length: bytes.readUInt32LE(offset + OFF_LENGTH),
+    checksum: bytes.readBigUInt64LE(offset + OFF_CHECKSUM),
   };
   return { ok: true, record, tombstone: (flags & FLAG_TOMBSTONE) !== 0 };
 }

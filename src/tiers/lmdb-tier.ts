@@ -177,7 +177,8 @@ export class LmdbTier extends DurableTier implements Tier {
           this.blocks.put(key, payload);
         },
         () => this.known.set(key, stored),
-        `cannot write block ${key}`,
+        'write',
+        key,
       ),
     );
     this.io.writes++;
@@ -290,9 +291,10 @@ export class LmdbTier extends DurableTier implements Tier {
    * it is visible (one hop after the commit, so in commit order). In `synced` mode LMDB's commit
    * has fsynced by then: overlappingSync is off, because with it a failed commit leaves lmdb-js's
    * flush promise unresolved for ever (env.flushed and env.close() then hang), and `env.flushed`
-   * reports the latest batch, not this one.
+   * reports the latest batch, not this one. A failure is counted in `ioErrors` and rejects with
+   * ERR_IO ("cannot <verb> block <key>: <cause>"), or ERR_TIER_FULL when the map is full.
    */
-  private async commit(operations: () => void, onCommitted: () => void, action: string): Promise<void> {
+  private async commit(operations: () => void, onCommitted: () => void, verb: 'write' | 'delete', key: string): Promise<void> {
     const committed = this.blocks.batch(operations);
     this.inflight.add(committed);
     try {
@@ -300,7 +302,7 @@ export class LmdbTier extends DurableTier implements Tier {
       onCommitted();
     } catch (cause) {
       this.io.ioErrors++;
-      throw await this.writeError(action, cause);
+      throw await this.writeError(`cannot ${verb} block ${key}`, cause);
     } finally {
       this.inflight.delete(committed);
     }
@@ -314,7 +316,8 @@ export class LmdbTier extends DurableTier implements Tier {
         this.records.remove(key);
       },
       () => this.known.delete(key),
-      `cannot delete block ${key}`,
+      'delete',
+      key,
     );
   }
 

@@ -10,6 +10,8 @@ import { LRUCache } from 'lru-cache';
 
 interface SharedHandle {
   readonly opened: Promise<FileHandle>;
+  /** The descriptor once the open has succeeded, else -1. */
+  fd: number;
   refs: number;
   evicted: boolean;
 }
@@ -17,6 +19,12 @@ interface SharedHandle {
 /** The use of one handle by one reader; release it exactly once when done (extra calls are ignored). */
 export interface HandleLease {
   readonly handle: Promise<FileHandle>;
+  /**
+   * The handle's descriptor if it is already open, else -1 (then await `handle`). It stays valid
+   * until release(), so a reader may hand it to reads outside FileHandle (the disk tier's native
+   * batched reads), which cost less per read than FileHandle's promise methods.
+   */
+  readonly fd: number;
   release(): void;
 }
 
@@ -40,11 +48,16 @@ export class SegmentHandles {
   acquire(path: string): HandleLease {
     let shared = this.cache.get(path);
     if (!shared) {
-      const created: SharedHandle = { opened: open(path, 'r'), refs: 0, evicted: false };
+      const created: SharedHandle = { opened: open(path, 'r'), fd: -1, refs: 0, evicted: false };
       // A failed open must not stay cached: the next reader retries (and sees the real error).
-      created.opened.catch(() => {
-        if (this.cache.peek(path) === created) this.cache.delete(path);
-      });
+      created.opened.then(
+        (handle) => {
+          created.fd = handle.fd;
+        },
+        () => {
+          if (this.cache.peek(path) === created) this.cache.delete(path);
+        },
+      );
       this.cache.set(path, created);
       shared = created;
     }
@@ -53,6 +66,7 @@ export class SegmentHandles {
     let released = false;
     return {
       handle: leased.opened,
+      fd: leased.fd,
       release: () => {
         if (released) return;
         released = true;

@@ -59,6 +59,8 @@ export function assertWritable(record: BlockRecord, bytes: unknown, blockBytes: 
  * accepted at the top can always be demoted.
  */
 export function assertNamespace(namespace: unknown, name = 'record.namespace'): asserts namespace is string {
+  // Writes of one tenant repeat its namespace: skip re-encoding the one just found valid.
+  if (namespace === lastValidNamespace) return;
   const expected = `a well-formed string of at most ${MAX_NAMESPACE_BYTES} UTF-8 bytes`;
   if (typeof namespace !== 'string') throw invalidArgument(name, expected, namespace);
   const encoded = Buffer.from(namespace, 'utf8');
@@ -66,7 +68,11 @@ export function assertNamespace(namespace: unknown, name = 'record.namespace'): 
   if (encoded.length > MAX_NAMESPACE_BYTES || encoded.toString('utf8') !== namespace) {
     throw invalidArgument(name, expected, namespace);
   }
+  lastValidNamespace = namespace;
 }
+
+/** The namespace assertNamespace accepted last (a string compare is cheaper than encoding it again). */
+let lastValidNamespace: string | null = null;
 
 /** Checks the geometry every tier is configured with; ERR_CONFIG names the field. */
 export function assertGeometry(capacityBlocks: unknown, blockBytes: unknown): void {

@@ -70,6 +70,36 @@ describe('LmdbTier (flash)', () => {
     await expectServed([blocks[0]!, blocks[2]!]);
   });
 
+  it('verifies every read of a block it wrote itself: a payload changed behind its back while open is a miss', async () => {
+    const blocks = await writeBlocks([21, 22]);
+    // Another handle on the same environment (lmdb-js shares it within the process) changes the
+    // payload of block 21 behind the tier's back; the tier still holds the record it wrote.
+    const other = openLmdb({ path: dir, maxDbs: 4, encoding: 'binary' });
+    const payloads = other.openDB<Buffer, string>({ name: 'blocks', encoding: 'binary' });
+    const changed = Buffer.from(blocks[0]!.bytes);
+    changed[500] = changed[500]! ^ 0xff;
+    await payloads.put(blocks[0]!.record.key, changed);
+    expect(await tier.read(blocks[0]!.record.key, new Uint8Array(BLOCK_BYTES))).toBeNull();
+    expect(damage.reports.map((r) => [r.key, r.reason])).toEqual([[blocks[0]!.record.key, 'payload checksum mismatch']]);
+    await tier.flush();
+    expect(tier.has(blocks[0]!.record.key)).toBe(false);
+    await expectServed([blocks[1]!]);
+  });
+
+  it("serves the record as written, not the caller's object changed later, and the latest of an overwrite", async () => {
+    const first = blockOf(30, BLOCK_BYTES, { namespace: 'a' });
+    const record = { ...first.record };
+    await tier.write(record, first.bytes);
+    record.namespace = 'changed';
+    const dst = new Uint8Array(BLOCK_BYTES);
+    expect(await tier.read(first.record.key, dst)).toEqual(first.record);
+    const second = blockOf(30, BLOCK_BYTES, { namespace: 'b', version: 1 });
+    await tier.write(second.record, second.bytes);
+    expect(await tier.read(first.record.key, dst)).toEqual(second.record);
+    expect(Buffer.from(dst).equals(Buffer.from(second.bytes))).toBe(true);
+    expect(damage.reports).toEqual([]);
+  });
+
   it('treats a damaged header as a miss, leaves it out of scan and removes the block', async () => {
     const blocks = await writeBlocks([4, 5, 6]);
     await tier.close();

@@ -1,0 +1,91 @@
+/** The disk tier's batched record reader: header + payload per read, payload checksums, batching limits, failures. */
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksum } from '../../src/memory/copy-batch.js';
+import { native } from '../../src/native.js';
+import { BatchedReader } from '../../src/tiers/batched-reader.js';
+import { patternBytes, removeDir, tempDir } from './fixtures.js';
+
+const FILE_BYTES = 10_000;
+
+describe('BatchedReader', () => {
+  let dir: string;
+  let content: Uint8Array;
+  let fd: number;
+  let dirFd: number;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    content = patternBytes(FILE_BYTES, 3);
+    writeFileSync(join(dir, 'records'), content);
+    fd = openSync(join(dir, 'records'), 'r');
+    dirFd = openSync(dir, 'r');
+  });
+
+  afterAll(async () => {
+    closeSync(fd);
+    closeSync(dirFd);
+    await removeDir(dir);
+  });
+
+  type Outcome = { error: Error | null; bytesRead: number; sum: bigint; header: Uint8Array; payload: Uint8Array };
+
+  function read(reader: BatchedReader, file: number, position: number, headerBytes: number, payloadBytes: number): Promise<Outcome> {
+    const header = new Uint8Array(headerBytes);
+    const payload = new Uint8Array(payloadBytes);
+    let sync = true;
+    const outcome = new Promise<Outcome>((resolve) =>
+      reader.read(file, position, header, payload, (error, bytesRead, sum) => {
+        expect(sync).toBe(false); // never settles inside read()
+        resolve({ error, bytesRead, sum, header, payload });
+      }),
+    );
+    sync = false;
+    return outcome;
+  }
+
+  it('reads header and payload back to back, hashes the payload, and splits batches at maxBatchReads and maxBatchBytes', async () => {
+    const batches: number[] = [];
+    const original = native.readBatchAsync.bind(native);
+    const counting = new BatchedReader(1000, 64);
+    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
+    spied.readBatchAsync = (buffers, ops, results, sums) => {
+      batches.push(ops.length / 10);
+      return original(buffers, ops, results, sums);
+    };
+    const capped = new BatchedReader(1 << 20, 3);
+    try {
+      await Promise.all([0, 700, 1400, 2100, 2800].map((at) => read(capped, fd, at, 16, 600)));
+      const outcomes = await Promise.all([0, 700, 1400, 2100, 2800].map((at) => read(counting, fd, at, 16, 600)));
+      outcomes.forEach((outcome, i) => {
+        const at = i * 700;
+        expect(outcome.error).toBeNull();
+        expect(outcome.bytesRead).toBe(616);
+        expect(Buffer.from(outcome.header).equals(Buffer.from(content.subarray(at, at + 16)))).toBe(true);
+        expect(Buffer.from(outcome.payload).equals(Buffer.from(content.subarray(at + 16, at + 616)))).toBe(true);
+        expect(outcome.sum).toBe(checksum(content.subarray(at + 16, at + 616)));
+      });
+    } finally {
+      spied.readBatchAsync = original;
+    }
+    // At most 3 reads per batch; then 616 bytes per read: a batch closes once it reaches 1000 bytes, after two reads.
+    expect(batches).toEqual([3, 2, 2, 2, 1]);
+  });
+
+  it('reports a short read at the end of the file by its byte count', async () => {
+    const outcome = await read(new BatchedReader(1 << 20, 64), fd, FILE_BYTES - 100, 16, 600);
+    expect(outcome.error).toBeNull();
+    expect(outcome.bytesRead).toBe(100);
+    expect(outcome.sum).toBe(checksum(content.subarray(FILE_BYTES - 84)));
+  });
+
+  it('turns a failed read into an fs-style error, without failing the other reads of its batch', async () => {
+    const reader = new BatchedReader(1 << 20, 64);
+    const [bad, good] = await Promise.all([read(reader, dirFd, 0, 16, 64), read(reader, fd, 0, 16, 64)]);
+    expect(bad.error).toMatchObject({ code: 'EISDIR' });
+    expect(bad.error!.message).toMatch(/^EISDIR: positional read failed/);
+    expect(good.error).toBeNull();
+    expect(good.bytesRead).toBe(80);
+  });
+});
