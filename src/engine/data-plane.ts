@@ -23,6 +23,7 @@ import { ErrorCode, KvtierError } from '../errors.js';
 import { transferSeconds } from '../hardware/device.js';
 import { isMemoryTier, type BlockRecord, type Tier } from '../tiers/tier.js';
 import { MoveKind } from './control-plane.js';
+import { StagingPool } from './staging-pool.js';
 
 /** A move as the data plane executes it: the record is captured when the move is decided. */
 export interface PendingMove {
@@ -73,6 +74,7 @@ export class DataPlane {
   private backgroundBytes = 0;
   /** Per key, the background writes of it still landing. */
   private readonly landing = new Map<string, Promise<void>>();
+  private readonly staging = new StagingPool();
 
   constructor(
     private readonly tiers: readonly Tier[],
@@ -167,7 +169,11 @@ export class DataPlane {
         }
         this.lifted.delete(record.key);
         progress.stage = 'write';
-        await this.write(move.to, record, bytes);
+        try {
+          await this.write(move.to, record, bytes);
+        } finally {
+          this.staging.give(bytes);
+        }
         return;
       }
     }
@@ -192,7 +198,9 @@ export class DataPlane {
       await Promise.race(this.background.keys());
     }
     const { key } = move.record;
-    const written = this.write(move.to, move.record, bytes).catch((cause: unknown) => this.fail(move, cause, 'write'));
+    const written = this.write(move.to, move.record, bytes)
+      .catch((cause: unknown) => this.fail(move, cause, 'write'))
+      .finally(() => this.staging.give(bytes));
     const earlier = this.landing.get(key);
     const landed = earlier ? Promise.all([earlier, written]).then(() => undefined) : written;
     this.landing.set(key, landed);
@@ -219,10 +227,16 @@ export class DataPlane {
     let bytes: Uint8Array | null;
     if (isMemoryTier(source)) {
       const view = source.view(record.key);
-      bytes = own && view !== null ? view.slice(0, record.length) : view;
+      bytes = view;
+      if (own && view !== null) {
+        bytes = this.staging.take(record.length, source.blockBytes);
+        bytes.set(view.subarray(0, record.length));
+      }
     } else {
       await this.landing.get(record.key);
-      bytes = await this.readDurable(source, record, own ? Buffer.allocUnsafe(record.length) : null);
+      const into = own ? this.staging.take(record.length, source.blockBytes) : null;
+      bytes = await this.readDurable(source, record, into);
+      if (bytes === null && into !== null) this.staging.give(into);
     }
     if (bytes === null) {
       throw new KvtierError(ErrorCode.CHECKSUM, `block ${record.key} is missing or damaged in tier ${source.name}`, {
