@@ -22,6 +22,7 @@ import { expandGrid } from '../src/sweep/grid.js';
 import { runSweep } from '../src/sweep/sweep.js';
 import { loadTrace } from '../src/traces/registry.js';
 import { blockBytes, modelPreset } from '../src/model/geometry.js';
+import { renderVegaLiteSvg } from '../src/report/vega-svg.js';
 import { controlPlaneReplay } from './lib/control-plane-replay.js';
 import { machineHeader, median, medianOf, printTable, type BenchArgs } from './support.js';
 
@@ -123,6 +124,8 @@ export async function run(args: BenchArgs): Promise<void> {
     const two = await sweepSec(2);
     rows.push({ name: 'sweep', workers: 2, speedup: one / two, seconds: two });
 
+    const chartAt = args.rest.indexOf('--chart');
+    if (chartAt >= 0) await writeChart(args.rest[chartAt + 1] ?? 'bench-replay.svg', rows);
     if (args.json) {
       console.log(JSON.stringify(rows, null, 2));
       return;
@@ -142,4 +145,29 @@ export async function run(args: BenchArgs): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** `--chart FILE`: the throughput rows as a bar chart (SVG), for the README. */
+async function writeChart(path: string, rows: readonly Row[]): Promise<void> {
+  const values = rows.flatMap((r) => {
+    if (r.refsPerSec === undefined) return [];
+    const label = r.name === 'control-plane' ? `control plane, ${r.policy}` : `${r.name}, ${r.policy}`;
+    const bars = [{ label, who: 'kvtier', mRefsPerSec: r.refsPerSec / 1e6 }];
+    if (r.baselineRefsPerSec !== undefined) bars.push({ label, who: 'C simulator', mRefsPerSec: r.baselineRefsPerSec / 1e6 });
+    return bars;
+  });
+  const svg = await renderVegaLiteSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Replay throughput, M block references/s (2.07M references)',
+    data: { values },
+    mark: 'bar',
+    encoding: {
+      y: { field: 'label', type: 'nominal', sort: null, title: null },
+      yOffset: { field: 'who' },
+      x: { field: 'mRefsPerSec', type: 'quantitative', title: 'M refs/s' },
+      color: { field: 'who', type: 'nominal', title: null },
+    },
+    width: 420,
+  });
+  writeFileSync(path, svg);
 }
