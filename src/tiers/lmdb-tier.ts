@@ -26,6 +26,7 @@ import { statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { LRUCache } from 'lru-cache';
 import { ErrorCode, KvtierError, invalidConfig, ioError } from '../errors.js';
 import { native } from '../native.js';
 import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
@@ -57,6 +58,8 @@ export interface LmdbTierOptions extends DurableTierOptions {
 }
 
 const PAGE_BYTES = 4096;
+/** Records kept for fast reads (see LmdbTier.recent): about 6.5 MiB of heap when full. */
+const RECENT_RECORDS = 65_536;
 const MAX_INITIAL_MAP_BYTES = 2 ** 40;
 const MDB_MAP_FULL = -30792;
 
@@ -93,13 +96,16 @@ export class LmdbTier extends DurableTier implements Tier {
   /**
    * Keys of committed blocks, mirrored in memory: has() and the capacity checks then cost no LMDB
    * read transaction (renewing one after every commit, and the snapshot it pins, cost a quarter of
-   * the write throughput). The value is the block's record once known in this process (written
-   * here, or read back from a verified header), else null: a read of a known record fetches the
-   * payload only and checks it against the record's checksum, sparing the `records` get and the
-   * header decode (a third of a 64 KiB read's cost). Roughly 100 bytes per block more than the
-   * keys alone.
+   * the write throughput).
    */
-  private readonly known: Map<BlockKey, BlockRecord | null>;
+  private readonly known: Set<BlockKey>;
+  /**
+   * Records of recently written or verified blocks (an LRU of RECENT_RECORDS): a read of one
+   * fetches the payload only and checks it against the record's checksum, sparing the `records`
+   * get and the header decode (a third of a 64 KiB read's cost). Bounded, because a record costs
+   * about 100 bytes of heap and a flash tier may hold millions of blocks.
+   */
+  private readonly recent = new LRUCache<BlockKey, BlockRecord>({ max: RECENT_RECORDS });
   private readonly copyOps = new Float64Array(5);
   private readonly copySum = new BigUint64Array(1);
 
@@ -108,7 +114,7 @@ export class LmdbTier extends DurableTier implements Tier {
     private readonly env: RootDatabase,
     private readonly blocks: Database<Buffer, string>,
     private readonly records: Database<Buffer, string>,
-    known: Map<BlockKey, BlockRecord | null>,
+    known: Set<BlockKey>,
   ) {
     super(options, 'flash');
     this.known = known;
@@ -155,8 +161,8 @@ export class LmdbTier extends DurableTier implements Tier {
       }
       const blocks = env.openDB<Buffer, string>({ name: 'blocks', encoding: 'binary' });
       const records = env.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
-      const known = new Map<BlockKey, BlockRecord | null>();
-      for (const key of records.getKeys({})) known.set(String(key), null);
+      const known = new Set<BlockKey>();
+      for (const key of records.getKeys({})) known.add(String(key));
       return new LmdbTier({ ...options, durability }, env, blocks, records, known);
     } catch (cause) {
       await env?.close().catch(() => undefined);
@@ -176,7 +182,10 @@ export class LmdbTier extends DurableTier implements Tier {
           this.records.put(key, header);
           this.blocks.put(key, payload);
         },
-        () => this.known.set(key, stored),
+        () => {
+          this.known.add(key);
+          this.recent.set(key, stored);
+        },
         'write',
         key,
       ),
@@ -187,7 +196,7 @@ export class LmdbTier extends DurableTier implements Tier {
 
   /** Synchronous: LMDB reads are memory-mapped, so a read needs no promise of its own. */
   protected fetch(key: BlockKey, dst: Uint8Array): BlockRecord | null {
-    const known = this.known.get(key);
+    const known = this.recent.get(key);
     if (known) {
       // The payload must hash to the record's checksum. Anything else takes the full path, which
       // re-reads and verifies the header from the same snapshot as the payload: real damage, or a
@@ -216,7 +225,7 @@ export class LmdbTier extends DurableTier implements Tier {
       return this.damaged(key, `payload is ${payload.length} bytes, header says ${record.length}`);
     }
     if (!this.copyVerified(payload, dst, record)) return this.damaged(key, 'payload checksum mismatch');
-    if (this.known.has(key) && !this.ledger.busy(key)) this.known.set(key, Object.freeze(record));
+    if (this.known.has(key) && !this.ledger.busy(key)) this.recent.set(key, Object.freeze(record));
     return record;
   }
 
@@ -315,7 +324,10 @@ export class LmdbTier extends DurableTier implements Tier {
         this.blocks.remove(key);
         this.records.remove(key);
       },
-      () => this.known.delete(key),
+      () => {
+        this.known.delete(key);
+        this.recent.delete(key);
+      },
       'delete',
       key,
     );
@@ -343,6 +355,7 @@ export class LmdbTier extends DurableTier implements Tier {
         () => undefined, // already counted in ioErrors; the entry will fail again and be retried
       );
       this.known.delete(key); // after the ledger has counted the removal, as it counts from `known`
+      this.recent.delete(key);
       this.inflight.add(removal);
       void removal.finally(() => this.inflight.delete(removal));
     }
