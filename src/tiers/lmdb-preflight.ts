@@ -58,14 +58,15 @@ async function allocateLockFile(dir: string): Promise<void> {
 
 /**
  * Prepares `dir` for LMDB: creates it, allocates the lock file, and when `data.mdb` is new (absent
- * or empty) checks that the file system has NEW_ENVIRONMENT_FREE_BYTES free. Throws a plain Error
- * (or the fs error) saying what is missing; the caller wraps it as ERR_IO.
+ * or empty) checks that the file system has NEW_ENVIRONMENT_FREE_BYTES free. Returns the size of
+ * `data.mdb` (0 when new). Throws a plain Error (or the fs error) saying what is missing; the
+ * caller wraps it as ERR_IO.
  */
-export async function prepareEnvironmentDir(dir: string): Promise<void> {
+export async function prepareEnvironmentDir(dir: string): Promise<number> {
   await mkdir(dir, { recursive: true });
   await allocateLockFile(dir);
   const data = await sizeAndBlocks(join(dir, 'data.mdb'));
-  if (data !== null && data.size > 0) return;
+  if (data !== null && data.size > 0) return data.size;
   const space = await statfs(dir);
   const free = space.bavail * space.bsize;
   if (free < NEW_ENVIRONMENT_FREE_BYTES) {
@@ -73,4 +74,5 @@ export async function prepareEnvironmentDir(dir: string): Promise<void> {
       code: 'ENOSPC',
     });
   }
+  return 0;
 }

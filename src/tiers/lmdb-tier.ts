@@ -138,16 +138,15 @@ export class LmdbTier extends DurableTier implements Tier {
       await rename(join(options.dir, 'data.mdb'), aside);
       await rm(join(options.dir, 'lock.mdb'), { force: true });
       (options.onDamage ?? warnDamage)({ tier: options.name ?? 'flash', key: null, reason: `${reason}; moved to ${aside}, starting empty`, location: options.dir });
+      await prepareEnvironmentDir(options.dir); // a new lock file, and room for a new environment
     };
     let env: RootDatabase | undefined;
     try {
-      await prepareEnvironmentDir(options.dir);
-      const dataBytes = statSync(join(options.dir, 'data.mdb'), { throwIfNoEntry: false })?.size ?? 0;
+      const dataBytes = await prepareEnvironmentDir(options.dir);
       if (verify && dataBytes > 0) {
         const verdict = await checkEnvironment(envOptions, dataBytes);
         if (verdict.kind === 'damaged') await setAside(verdict.reason);
       }
-      await prepareEnvironmentDir(options.dir);
       env = open(envOptions);
       const short = shortDataFile(options.dir, env);
       if (short !== null) {
@@ -156,7 +155,6 @@ export class LmdbTier extends DurableTier implements Tier {
         await env.close();
         env = undefined;
         await setAside(short);
-        await prepareEnvironmentDir(options.dir);
         env = open(envOptions);
       }
       const blocks = env.openDB<Buffer, string>({ name: 'blocks', encoding: 'binary' });
