@@ -35,13 +35,17 @@ export class BlockMeta {
     return this.checksums[id]!;
   }
 
-  isPrefetched(id: number): boolean {
-    return this.prefetchFlags[id] === 1;
+  /** Records that a prefetch brought the block up. */
+  markPrefetched(id: number): void {
+    this.reserve(id);
+    this.prefetchFlags[id] = 1;
   }
 
-  setPrefetched(id: number, prefetched: boolean): void {
-    this.reserve(id);
-    this.prefetchFlags[id] = prefetched ? 1 : 0;
+  /** Clears the prefetch mark; returns whether it was set (the prefetch was used, or revoked). */
+  clearPrefetched(id: number): boolean {
+    if (this.prefetchFlags[id] !== 1) return false;
+    this.prefetchFlags[id] = 0;
+    return true;
   }
 
   /** Makes room for `id` in every column. */

@@ -171,8 +171,7 @@ class CacheCore implements MoveSink, PinOwner {
         : { kind, id, record: this.recordOf(id), from, to };
     this.batch.push(move);
     if (to === 0) this.batchToTop.push(id);
-    if (from === 0 && this.meta.isPrefetched(id) && (kind === MoveKind.MOVE || kind === MoveKind.LIFT || kind === MoveKind.DROP)) {
-      this.meta.setPrefetched(id, false);
+    if (from === 0 && (kind === MoveKind.MOVE || kind === MoveKind.LIFT || kind === MoveKind.DROP) && this.meta.clearPrefetched(id)) {
       this.counters.prefetch.revoked++;
     }
     if (kind === MoveKind.DROP) this.releaseIfGone(id);
@@ -211,7 +210,7 @@ class CacheCore implements MoveSink, PinOwner {
 
   private releaseIfGone(id: number): void {
     if (this.control.presenceOf(id) === 0 && this.control.pinCount(id) === 0) {
-      this.meta.setPrefetched(id, false);
+      this.meta.clearPrefetched(id);
       this.table.release(id);
     }
   }
@@ -326,10 +325,7 @@ class CacheCore implements MoveSink, PinOwner {
       kept = kept.slice(0, views.length);
     }
     for (const id of kept) {
-      if (this.meta.isPrefetched(id)) {
-        this.meta.setPrefetched(id, false);
-        this.counters.prefetch.used++;
-      }
+      if (this.meta.clearPrefetched(id)) this.counters.prefetch.used++;
     }
     this.counters.pins.acquired += kept.length > 0 ? 1 : 0;
     return new PinHandle(this, kept, keys.slice(0, kept.length), views, this.config.pinTtlMs);
@@ -360,7 +356,7 @@ class CacheCore implements MoveSink, PinOwner {
             }
             break;
           }
-          this.meta.setPrefetched(id, true);
+          this.meta.markPrefetched(id);
           result.started++;
         }
         this.control.pin(id);

@@ -6,11 +6,11 @@ describe('BlockMeta', () => {
     const meta = new BlockMeta(4096);
     const ids = [0, 1, 1023, 1024, 5000, 70_000];
     for (const id of ids) meta.set(id, 4096, BigInt(id) * 3n + 1n);
-    meta.setPrefetched(5000, true);
+    meta.markPrefetched(5000);
     for (const id of ids) {
       expect(meta.lengthOf(id)).toBe(4096);
       expect(meta.checksumOf(id)).toBe(BigInt(id) * 3n + 1n);
-      expect(meta.isPrefetched(id)).toBe(id === 5000);
+      expect(meta.clearPrefetched(id)).toBe(id === 5000);
     }
   });
 
