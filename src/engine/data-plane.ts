@@ -17,7 +17,10 @@
  * - the delete of a durable source copy after a promotion.
  * A durable tier applies one key's operations in issue order and counts an issued write or delete
  * when it checks capacity, so only reads need care: reading a block whose write is still landing
- * waits for it. `idle()` covers background work; failures reach the failure handler as before.
+ * waits for it, except for an exclusive promotion (a LIFT), which copies the staged bytes instead:
+ * a block evicted a moment ago and wanted again (a tight top tier, a conversation's next turn) then
+ * comes back without waiting for the commit or reading the device. `idle()` covers background
+ * work; failures reach the failure handler as before.
  */
 import { ErrorCode, KvtierError } from '../errors.js';
 import { transferSeconds } from '../hardware/device.js';
@@ -39,8 +42,10 @@ export interface PendingMove {
 /**
  * Which part of a move failed: reading the source copy, writing the destination, or freeing the
  * source copy afterwards (a MOVE whose destination is written, or a DROP: the block itself is fine).
+ * `superseded`: the background write of a demotion whose block was lifted back out of its staged
+ * copy before the write landed; the block lives on where the lift took it, only the stale write failed.
  */
-export type MoveFailureStage = 'read' | 'write' | 'free';
+export type MoveFailureStage = 'read' | 'write' | 'free' | 'superseded';
 
 /**
  * Called when a move could not be completed. After a failed read or write the destination holds
@@ -52,6 +57,8 @@ export type MoveFailureHandler = (move: PendingMove, error: KvtierError, stage: 
 /** Modelled seconds and real bytes per tier, accumulated as moves execute. */
 export interface DataPlaneCounters {
   bytesRead: Float64Array;
+  /** Per tier, lifts served from the staged copy of a demotion still landing in it (no device read). */
+  stagedReads: Float64Array;
   bytesWritten: Float64Array;
   modelledSec: Float64Array;
   failedMoves: number;
@@ -59,6 +66,14 @@ export interface DataPlaneCounters {
 
 /** Bytes of staged demotions in flight at most; a demotion beyond it waits for earlier ones to land. */
 const MAX_BACKGROUND_BYTES = 64 * 2 ** 20;
+
+/** The background writes of one key still landing: when all have landed, and the latest one's staged bytes. */
+interface Landing {
+  readonly landed: Promise<void>;
+  readonly move: PendingMove;
+  /** The latest write's staged bytes; null once that write has settled (the buffer is back in the pool). */
+  staged: Uint8Array | null;
+}
 
 /** Runs move batches on the tiers in order. */
 export class DataPlane {
@@ -73,7 +88,9 @@ export class DataPlane {
   private readonly background = new Map<Promise<void>, number>();
   private backgroundBytes = 0;
   /** Per key, the background writes of it still landing. */
-  private readonly landing = new Map<string, Promise<void>>();
+  private readonly landing = new Map<string, Landing>();
+  /** Background writes whose block a lift has since taken from the staged copy (see MoveFailureStage). */
+  private readonly superseded = new Set<PendingMove>();
   private readonly staging = new StagingPool();
 
   constructor(
@@ -83,6 +100,7 @@ export class DataPlane {
     const n = tiers.length;
     this.counters = {
       bytesRead: new Float64Array(n),
+      stagedReads: new Float64Array(n),
       bytesWritten: new Float64Array(n),
       modelledSec: new Float64Array(n),
       failedMoves: 0,
@@ -156,7 +174,7 @@ export class DataPlane {
       }
       case MoveKind.LIFT: {
         const source = this.tiers[move.from]!;
-        this.lifted.set(record.key, await this.readSource(source, record, move.from, true));
+        this.lifted.set(record.key, this.liftStaged(move) ?? (await this.readSource(source, record, move.from, true)));
         progress.stage = 'free';
         await this.free(move);
         return;
@@ -199,15 +217,38 @@ export class DataPlane {
     }
     const { key } = move.record;
     const written = this.write(move.to, move.record, bytes)
-      .catch((cause: unknown) => this.fail(move, cause, 'write'))
-      .finally(() => this.staging.give(bytes));
+      .catch((cause: unknown) => this.fail(move, cause, this.superseded.has(move) ? 'superseded' : 'write'))
+      .finally(() => {
+        this.superseded.delete(move);
+        if (landing.staged === bytes) landing.staged = null;
+        this.staging.give(bytes);
+      });
     const earlier = this.landing.get(key);
-    const landed = earlier ? Promise.all([earlier, written]).then(() => undefined) : written;
-    this.landing.set(key, landed);
+    const landed = earlier ? Promise.all([earlier.landed, written]).then(() => undefined) : written;
+    const landing: Landing = { landed, move, staged: bytes };
+    this.landing.set(key, landing);
     void landed.then(() => {
-      if (this.landing.get(key) === landed) this.landing.delete(key);
+      if (this.landing.get(key) === landing) this.landing.delete(key);
     });
     this.track(written, bytes.length);
+  }
+
+  /**
+   * The bytes of a lifted block whose demotion into the lift's source tier is still landing,
+   * copied from that demotion's staged buffer (already verified when it left memory), or null.
+   * The pending write is then stale: the block lives on where the lift takes it, and the delete
+   * that frees the source copy follows the write in the tier's per-key order.
+   */
+  private liftStaged(move: PendingMove): Uint8Array | null {
+    const { record } = move;
+    const landing = this.landing.get(record.key);
+    const staged = landing?.staged;
+    if (!landing || !staged || landing.move.to !== move.from || landing.move.record.checksum !== record.checksum) return null;
+    const bytes = this.staging.take(record.length, this.tiers[move.from]!.blockBytes);
+    bytes.set(staged.subarray(0, record.length));
+    this.superseded.add(landing.move);
+    this.counters.stagedReads[move.from]!++;
+    return bytes;
   }
 
   private track(work: Promise<void>, bytes: number): void {
@@ -233,7 +274,7 @@ export class DataPlane {
         bytes.set(view.subarray(0, record.length));
       }
     } else {
-      await this.landing.get(record.key);
+      await this.landing.get(record.key)?.landed;
       const into = own ? this.staging.take(record.length, source.blockBytes) : null;
       bytes = await this.readDurable(source, record, into);
       if (bytes === null && into !== null) this.staging.give(into);

@@ -221,9 +221,10 @@ class CacheCore implements MoveSink, PinOwner {
     const id = move.id;
     // The same id may have been reused for another block since: only drop it if it is still ours.
     if (this.table.idLimit <= id || this.table.keyOf(id) !== move.record.key || !this.control.has(id)) return;
-    // The block is where the control plane says; only an old copy could not be freed (a full
-    // append-only disk cannot even write a tombstone). The warning above is all there is to do.
-    if (stage === 'free') return;
+    // The block is where the control plane says: only an old copy could not be freed (a full
+    // append-only disk cannot even write a tombstone), or a stale write failed whose block a
+    // promotion had already taken from its staged bytes. The warning above is all there is to do.
+    if (stage === 'free' || stage === 'superseded') return;
     if (move.kind === MoveKind.COPY && stage === 'write') {
       // A copy that could not be written (write-through, inclusive promotion): the source is intact.
       this.control.removeFrom(id, move.to);

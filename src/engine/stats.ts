@@ -43,6 +43,11 @@ export interface TierStats extends ControlTierCounters {
   misses: number;
   bytesRead: number;
   bytesWritten: number;
+  /**
+   * Promotions out of this tier served from the staged copy of a demotion still landing in it:
+   * no device read, so neither in `bytesRead` nor in `modelledSec`.
+   */
+  stagedReads: number;
   /** Transfer time of this tier's reads and writes under its hardware model, seconds. */
   modelledSec: number;
   /** Measured wall-clock time in this tier's I/O, milliseconds. */
@@ -92,6 +97,7 @@ export function buildStats(
         ...controlCounters[i]!,
         bytesRead: data.bytesRead[i]!,
         bytesWritten: data.bytesWritten[i]!,
+        stagedReads: data.stagedReads[i]!,
         modelledSec: data.modelledSec[i]!,
         wallMs: io.wallMs,
         checksumErrors: io.checksumErrors,

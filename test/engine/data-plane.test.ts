@@ -5,7 +5,7 @@ import { DataPlane, type MoveFailureStage, type PendingMove } from '../../src/en
 import { checksum } from '../../src/memory/copy-batch.js';
 import { LmdbTier } from '../../src/tiers/lmdb-tier.js';
 import { ArenaTier } from '../../src/tiers/memory-tier.js';
-import type { BlockRecord } from '../../src/tiers/tier.js';
+import type { BlockRecord, Tier } from '../../src/tiers/tier.js';
 import { BLOCK_BYTES, bytesFor, keyOf, removeDir, tempDir } from './support.js';
 
 let dir: string;
@@ -53,14 +53,29 @@ describe('a demotion from memory into a durable tier', () => {
     expect(failures).toEqual([]);
   });
 
-  it('is waited for by a promotion of the same block queued right after it', async () => {
+  it('is lifted straight from its staged bytes by a promotion queued before it lands', async () => {
     const a = keyOf(3);
     await hbm.write(recordOf(a), bytesFor(a));
     void plane.run([move(MoveKind.MOVE, a, 0, 1)]);
     await plane.run([move(MoveKind.LIFT, a, 1, 0), move(MoveKind.LAND, a, 1, 0)]);
     expect(hbm.view(a)).toEqual(bytesFor(a));
+    expect(plane.counters.stagedReads[1]).toBe(1);
+    expect(plane.counters.bytesRead[1]).toBe(0); // no device read
     await plane.idle();
+    // The lift's delete follows the stale write in the tier's per-key order: nothing is left behind.
     expect(flash.has(a)).toBe(false);
+    expect(failures).toEqual([]);
+  });
+
+  it('is waited for by an inclusive promotion (a copy), which reads the landed block', async () => {
+    const a = keyOf(7);
+    await hbm.write(recordOf(a), bytesFor(a));
+    void plane.run([move(MoveKind.MOVE, a, 0, 1)]);
+    await plane.run([move(MoveKind.COPY, a, 1, 0)]);
+    expect(hbm.view(a)).toEqual(bytesFor(a));
+    expect(flash.has(a)).toBe(true);
+    expect(plane.counters.stagedReads[1]).toBe(0);
+    expect(plane.counters.bytesRead[1]).toBe(BLOCK_BYTES);
     expect(failures).toEqual([]);
   });
 
@@ -73,5 +88,26 @@ describe('a demotion from memory into a durable tier', () => {
     expect(failures).toEqual([{ key: c, stage: 'write', message: expect.stringContaining('full') }]);
     expect(plane.counters.failedMoves).toBe(1);
     expect([hbm.has(c), flash.has(c)]).toEqual([false, false]);
+  });
+
+  it('reports a failed write whose block was lifted from its staged bytes as superseded, and keeps the block', async () => {
+    // The real flash tier behind a gate that fails the next write once the lift has run: a commit
+    // failing late (an I/O error), after a promotion already took the block back.
+    let failNextWrite: (() => void) | null = null;
+    const gated: Tier = Object.assign(Object.create(flash) as LmdbTier, {
+      write: (record: BlockRecord, bytes: Uint8Array) =>
+        new Promise<void>((_, reject) => {
+          failNextWrite = () => reject(new Error(`EIO: write of ${record.key} (${bytes.length} bytes) failed`));
+        }),
+    });
+    const gatedPlane = new DataPlane([hbm, gated], (move, error, stage) => failures.push({ key: move.record.key, stage, message: error.message }));
+    const c = keyOf(10);
+    await hbm.write(recordOf(c), bytesFor(c));
+    void gatedPlane.run([move(MoveKind.MOVE, c, 0, 1)]);
+    await gatedPlane.run([move(MoveKind.LIFT, c, 1, 0), move(MoveKind.LAND, c, 1, 0)]);
+    failNextWrite!();
+    await gatedPlane.idle();
+    expect(failures).toEqual([{ key: c, stage: 'superseded', message: expect.stringContaining('EIO') }]);
+    expect(hbm.view(c)).toEqual(bytesFor(c));
   });
 });
