@@ -4,12 +4,18 @@
  * same number of operations in flight. One case = one entry of CASES (one table row per block size).
  *
  *   npm run build && npm run bench -- tiers [--json] [--runs N] [--quick] [--synced] [--inflight N]
+ *     [--case NAME[,NAME…]] [--size SIZE[,SIZE…]] [--bytes SIZE]
+ *
+ * `--case` keeps the cases whose name starts with one of the given prefixes ("disk read", "flash");
+ * `--size` keeps the given block sizes ("64KiB,256KiB"); `--bytes` sets the bytes moved per run
+ * (default 64 MiB, 16 MiB with --quick): more gives steadier figures on a busy machine.
  */
 import { randomFillSync } from 'node:crypto';
 import { mkdtemp, open as openFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { open as openLmdb, type RootDatabase } from 'lmdb';
+import { parseBytes } from '../src/engine/capacity.js';
 import { KvCache } from '../src/engine/engine.js';
 import { checksum } from '../src/memory/copy-batch.js';
 import { FileTier } from '../src/tiers/file-tier.js';
@@ -66,6 +72,8 @@ export interface TierBenchResult {
   baselineMbPerSec: number;
   /** Median over runs of the run's tier rate / baseline rate. */
   ratio: number;
+  /** Lowest and highest per-run ratio: the spread around `ratio`. */
+  ratioRange: [number, number];
   /**
    * Median over runs of baseline CPU seconds / tier CPU seconds for the same bytes: the share of
    * the baseline's efficiency the tier keeps, much less sensitive than `ratio` to other load.
@@ -368,17 +376,37 @@ interface Settings {
   bytesPerRun: number;
   inFlight: number;
   durability: Durability;
+  /** Block sizes measured, bytes. */
+  blockSizes: readonly number[];
+  /** Cases measured, in table order. */
+  cases: readonly TierBenchCase[];
+}
+
+/** The value after `flag` in `rest`, split at commas; null when the flag is absent. */
+function listFlag(rest: readonly string[], flag: string): string[] | null {
+  const at = rest.indexOf(flag);
+  if (at < 0) return null;
+  const values = (rest[at + 1] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (values.length === 0) throw new Error(`${flag} needs a value`);
+  return values;
 }
 
 function settings(args: BenchArgs): Settings {
   let inFlight = 8;
   const at = args.rest.indexOf('--inflight');
   if (at >= 0) inFlight = Math.max(1, Number.parseInt(args.rest[at + 1] ?? '', 10) || 1);
+  const sizes = listFlag(args.rest, '--size')?.map((v) => parseBytes(v, '--size')) ?? BLOCK_SIZES;
+  const prefixes = listFlag(args.rest, '--case')?.map((v) => v.toLowerCase());
+  const cases = prefixes ? CASES.filter((c) => prefixes.some((p) => c.name.toLowerCase().startsWith(p))) : CASES;
+  if (cases.length === 0) throw new Error(`--case matches none of: ${CASES.map((c) => c.name).join(', ')}`);
+  const bytes = listFlag(args.rest, '--bytes');
   return {
     runs: args.quick ? Math.min(args.runs, 3) : args.runs,
-    bytesPerRun: args.quick ? 16 * MiB : 64 * MiB,
+    bytesPerRun: bytes ? parseBytes(bytes[0]!, '--bytes') : args.quick ? 16 * MiB : 64 * MiB,
     inFlight,
     durability: args.rest.includes('--synced') ? 'synced' : 'fast',
+    blockSizes: sizes,
+    cases,
   };
 }
 
@@ -389,13 +417,13 @@ function payloadsFor(blockBytes: number): { bytes: Buffer; checksum: bigint }[] 
   });
 }
 
-/** Runs every case at every block size; medians over `runs` runs, each on a fresh directory. */
-export async function measureAll(options: Settings, cases: readonly TierBenchCase[] = CASES): Promise<TierBenchResult[]> {
+/** Runs every selected case at every selected block size; medians over `runs` runs, each on a fresh directory. */
+export async function measureAll(options: Settings): Promise<TierBenchResult[]> {
   const results: TierBenchResult[] = [];
-  for (const blockBytes of BLOCK_SIZES) {
+  for (const blockBytes of options.blockSizes) {
     const payloads = payloadsFor(blockBytes);
     const blocks = Math.max(8, Math.round(options.bytesPerRun / blockBytes));
-    for (const benchCase of cases) {
+    for (const benchCase of options.cases) {
       const rates: number[] = [];
       const baselines: number[] = [];
       const ratios: number[] = [];
@@ -426,6 +454,7 @@ export async function measureAll(options: Settings, cases: readonly TierBenchCas
         mbPerSec: median(rates),
         baselineMbPerSec: median(baselines),
         ratio: median(ratios),
+        ratioRange: [Math.min(...ratios), Math.max(...ratios)],
         cpuRatio: median(cpuRatios),
       });
     }
@@ -455,6 +484,7 @@ export async function run(args: BenchArgs): Promise<void> {
       baseline: baselineOf.get(r.name) ?? '',
       'baseline MB/s': r.baselineMbPerSec,
       ratio: r.ratio,
+      'ratio range': `${r.ratioRange[0].toFixed(2)}–${r.ratioRange[1].toFixed(2)}`,
       'cpu ratio': r.cpuRatio,
     })),
   );

@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("copyBatchAsync", Napi::Function::New(env, CopyBatchAsync, "copyBatchAsync"));
   exports.Set("checksumBatch", Napi::Function::New(env, ChecksumBatch, "checksumBatch"));
   exports.Set("readBatchAsync", Napi::Function::New(env, ReadBatchAsync, "readBatchAsync"));
+  exports.Set("readBatchCached", Napi::Function::New(env, ReadBatchCached, "readBatchCached"));
   exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
   exports.Set("scatter", Napi::Function::New(env, Scatter, "scatter"));
   exports.Set("memcpyBaseline", Napi::Function::New(env, MemcpyBaseline, "memcpyBaseline"));

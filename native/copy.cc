@@ -393,13 +393,28 @@ double* ResultsOut(Napi::Env env, const Napi::Value& value, size_t count) {
   return static_cast<double*>(PerOpOut(env, value, count, napi_float64_array, "Float64Array", "results"));
 }
 
-// One op from its `start`-th byte on: pread until the range is full or the file ends, retrying
+// One positional read of `iov` at `position`: pread/preadv, or preadv2 with `flags` (RWF_NOWAIT).
+// A kernel without preadv2 (ENOSYS) reports EOPNOTSUPP, like one that cannot honour the flag.
+ssize_t ReadVector(int fd, iovec* iov, int count, off_t position, int flags) {
+#ifdef RWF_NOWAIT
+  if (flags != 0) {
+    ssize_t n = preadv2(fd, iov, count, position, flags);
+    if (n < 0 && errno == ENOSYS) errno = EOPNOTSUPP;
+    return n;
+  }
+#endif
+  if (count == 1) return pread(fd, iov[0].iov_base, iov[0].iov_len, position);
+  return preadv(fd, iov, count, position);
+}
+
+// One op from its `start`-th byte on: read until the range is full or the file ends, retrying
 // EINTR. Returns the op's bytes read, or -errno (nothing else is reported: what a failure means is
 // the caller's policy).
-double ReadFrom(const ReadOp& op, size_t start) {
+double ReadFrom(const ReadOp& op, size_t start, int flags) {
   size_t done = start;
   while (done < op.length) {
-    ssize_t n = pread(op.fd, op.dst + done, op.length - done, op.position + static_cast<off_t>(done));
+    iovec part{op.dst + done, op.length - done};
+    ssize_t n = ReadVector(op.fd, &part, 1, op.position + static_cast<off_t>(done), flags);
     if (n < 0) {
       if (errno == EINTR) continue;
       return -static_cast<double>(errno);
@@ -415,10 +430,10 @@ bool Continues(const ReadOp& a, const ReadOp& b) {
   return a.fd == b.fd && a.length != 0 && b.position == a.position + static_cast<off_t>(a.length);
 }
 
-// Two ops where `b` continues `a`, with preadv of both ranges: one syscall instead of two. The
-// results are the ones two ReadFrom calls would give: a short read splits at the end of the file,
-// and after a failed call each unfinished op goes on (or fails) by itself.
-void ReadPair(const ReadOp& a, const ReadOp& b, double* resultA, double* resultB) {
+// Two ops where `b` continues `a`, with one vectored read of both ranges: one syscall instead of
+// two. The results are the ones two ReadFrom calls would give: a short read splits at the end of
+// the file, and after a failed call each unfinished op goes on (or fails) by itself.
+void ReadPair(const ReadOp& a, const ReadOp& b, double* resultA, double* resultB, int flags) {
   const size_t total = a.length + b.length;
   size_t done = 0;
   while (done < total) {
@@ -430,15 +445,15 @@ void ReadPair(const ReadOp& a, const ReadOp& b, double* resultA, double* resultB
     } else {
       parts[count++] = iovec{b.dst + (done - a.length), total - done};
     }
-    ssize_t n = preadv(a.fd, parts, count, a.position + static_cast<off_t>(done));
+    ssize_t n = ReadVector(a.fd, parts, count, a.position + static_cast<off_t>(done), flags);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (done < a.length) {
         *resultA = -static_cast<double>(errno);
-        *resultB = ReadFrom(b, 0);
+        *resultB = ReadFrom(b, 0, flags);
       } else {
         *resultA = static_cast<double>(a.length);
-        *resultB = ReadFrom(b, done - a.length);
+        *resultB = ReadFrom(b, done - a.length, flags);
       }
       return;
     }
@@ -449,14 +464,14 @@ void ReadPair(const ReadOp& a, const ReadOp& b, double* resultA, double* resultB
   *resultB = static_cast<double>(done > a.length ? done - a.length : 0);
 }
 
-void RunReads(const std::vector<ReadOp>& ops, double* results, uint64_t* checksums) {
+void RunReads(const std::vector<ReadOp>& ops, double* results, uint64_t* checksums, int flags) {
   for (size_t i = 0; i < ops.size(); ++i) {
     size_t last = i;
     if (i + 1 < ops.size() && Continues(ops[i], ops[i + 1])) {
-      ReadPair(ops[i], ops[i + 1], &results[i], &results[i + 1]);
+      ReadPair(ops[i], ops[i + 1], &results[i], &results[i + 1], flags);
       last = i + 1;
     } else {
-      results[i] = ReadFrom(ops[i], 0);
+      results[i] = ReadFrom(ops[i], 0, flags);
     }
     // A failed op hashes no bytes (its result says it failed; what it had read is not reported).
     for (size_t k = i; checksums != nullptr && k <= last; ++k) {
@@ -480,12 +495,34 @@ Napi::Value ReadBatchAsync(const Napi::CallbackInfo& info) {
     bool withChecksums = info.Length() > 3 && !info[3].IsUndefined();
     uint64_t* checksums = withChecksums ? ChecksumOut(env, info[3], ops.size()) : nullptr;
     auto* worker = new PoolBatch(env, "kvtier.readBatchAsync",
-                                 [ops = std::move(ops), results, checksums]() { RunReads(ops, results, checksums); });
+                                 [ops = std::move(ops), results, checksums]() { RunReads(ops, results, checksums, 0); });
     for (const Napi::Value& buffer : buffers.values) worker->Keep(buffer);
     worker->Keep(info[2]);
     if (withChecksums) worker->Keep(info[3]);
     return worker;
   });
+}
+
+// readBatchCached(buffers, ops, results[, checksums]): the same reads on the calling thread, each
+// taking only bytes the page cache already holds (preadv2 with RWF_NOWAIT): an op that would have
+// to wait for storage stores -EAGAIN instead, so the call never blocks on a device. Where the
+// system or the file system cannot tell (no RWF_NOWAIT), every op stores -EOPNOTSUPP and nothing
+// is read. Bad arguments throw, before any read.
+Napi::Value ReadBatchCached(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto buffers = BuffersOf(env, info[0]);
+  auto ops = ParseReadOps(env, buffers.spans, Float64Arg(info, 1, "ops"));
+  double* results = ResultsOut(env, info[2], ops.size());
+  uint64_t* checksums = info.Length() > 3 && !info[3].IsUndefined() ? ChecksumOut(env, info[3], ops.size()) : nullptr;
+#ifdef RWF_NOWAIT
+  RunReads(ops, results, checksums, RWF_NOWAIT);
+#else
+  for (size_t i = 0; i < ops.size(); ++i) {
+    results[i] = -static_cast<double>(EOPNOTSUPP);
+    if (checksums != nullptr) checksums[i] = Xxh3(ops[i].dst, 0);
+  }
+#endif
+  return env.Undefined();
 }
 
 // noop(): prices a bare call across the native boundary.

@@ -1,5 +1,5 @@
 // Batched block copies (sync and async, optionally fused with XXH3-64), batched positional file
-// reads into buffers (async, fused with XXH3-64), gather/scatter between a paged layout and a
+// reads into buffers (async, or page-cache-only on the calling thread; fused with XXH3-64), gather/scatter between a paged layout and a
 // contiguous block, and the memcpy baseline the benchmarks compare against.
 #pragma once
 
@@ -11,6 +11,7 @@ Napi::Value CopyBatch(const Napi::CallbackInfo& info);
 Napi::Value CopyBatchAsync(const Napi::CallbackInfo& info);
 Napi::Value ChecksumBatch(const Napi::CallbackInfo& info);
 Napi::Value ReadBatchAsync(const Napi::CallbackInfo& info);
+Napi::Value ReadBatchCached(const Napi::CallbackInfo& info);
 Napi::Value Gather(const Napi::CallbackInfo& info);
 Napi::Value Scatter(const Napi::CallbackInfo& info);
 Napi::Value MemcpyBaseline(const Napi::CallbackInfo& info);

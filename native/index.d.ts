@@ -41,6 +41,15 @@ export interface NativeAddon {
    * it settles and must not be read or reused before; the caller keeps every `fd` open until then.
    */
   readBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, results: Float64Array, checksums?: BigUint64Array): Promise<void>;
+  /**
+   * The reads of readBatchAsync (same ops, results and checksums), on the calling thread, taking
+   * only bytes the page cache already holds (Linux preadv2 with RWF_NOWAIT): an op that would
+   * have to wait for storage stores -11 (EAGAIN) instead, so the call never waits on a device. Where
+   * the system or the file system cannot tell, every op stores -95 (EOPNOTSUPP) and reads nothing.
+   * Lets a caller serve warm reads without a thread-pool hop and send only the rest to
+   * readBatchAsync. Bad arguments throw before any read.
+   */
+  readBatchCached(buffers: readonly ByteSource[], ops: Float64Array, results: Float64Array, checksums?: BigUint64Array): void;
   /** XXH3-64 (seed 0) of each [bufferIndex, offset, length] range. */
   checksumBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums: BigUint64Array): void;
   /** Copies pages of `pageBytes` at `pageOffsets` in `paged`, in order, into one contiguous run of `block` from `blockOffset`. */

@@ -76,6 +76,15 @@ export class SegmentHandles {
     };
   }
 
+  /**
+   * The descriptor of `path` if its handle is open and cached, else -1; counts as a use for the
+   * LRU. For synchronous reads only: a cached handle is never being closed, and nothing can close
+   * it before the caller's synchronous code returns. Anything asynchronous takes a lease.
+   */
+  openFd(path: string): number {
+    return this.cache.get(path)?.fd ?? -1;
+  }
+
   /** Drops the handle of `path` (its file is being deleted); it closes once its leases are released. */
   forget(path: string): void {
     this.cache.delete(path);

@@ -1,9 +1,11 @@
 /** The disk (segment file) tier under damage, failures, compaction races and random operation sequences. */
 import fc from 'fast-check';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { mkdir, open as openFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
+import { native } from '../../src/native.js';
 import { HEADER_BYTES } from '../../src/tiers/block-header.js';
 import { FileTier, type FileTierOptions } from '../../src/tiers/file-tier.js';
 import { segmentFileName } from '../../src/tiers/segment-file.js';
@@ -362,6 +364,57 @@ describe('FileTier (disk)', () => {
       { numRuns: 30 },
     );
     tier = await open();
+  });
+
+  it('appends the writes of one turn in one batch, and a close in that turn waits for them', async () => {
+    const blocks = [1, 2, 3, 4, 5].map((i) => blockOf(i, BLOCK_BYTES));
+    const writes = Promise.all(blocks.map(({ record, bytes }) => tier.write(record, bytes)));
+    const closing = tier.close();
+    await writes;
+    await closing;
+    expect((await stat(segment(0))).size).toBe(5 * RECORD_BYTES);
+    tier = await open();
+    await expectServed(blocks);
+  });
+
+  it('serves blocks the page cache no longer holds through the thread pool, verified', async (context) => {
+    const blocks = await writeBlocks([1, 2, 3, 4]);
+    // Rewriting the same bytes with O_DIRECT drops the segment's pages from the page cache (tmpfs
+    // refuses O_DIRECT: skipped there). Reads must then take the pool path instead of failing.
+    const pageAligned = Math.floor((4 * RECORD_BYTES) / 4096) * 4096;
+    const bytes = new Uint8Array(native.createArena(pageAligned, 4096));
+    const reader = await openFile(segment(0), 'r');
+    try {
+      await reader.read(bytes, 0, pageAligned, 0);
+    } finally {
+      await reader.close();
+    }
+    let direct: number;
+    try {
+      direct = openSync(segment(0), constants.O_WRONLY | constants.O_DIRECT);
+    } catch {
+      return context.skip();
+    }
+    try {
+      writeSync(direct, bytes, 0, pageAligned, 0);
+    } finally {
+      closeSync(direct);
+    }
+    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
+    const original = spied.readBatchAsync;
+    let poolBatches = 0;
+    spied.readBatchAsync = (buffers, ops, results, sums) => {
+      poolBatches++;
+      return original.call(native, buffers, ops, results, sums);
+    };
+    try {
+      await expectServed(blocks);
+    } finally {
+      spied.readBatchAsync = original;
+    }
+    expect(poolBatches).toBeGreaterThan(0);
+    expect(tier.stats().checksumErrors).toBe(0);
+    expect(damage.reports).toEqual([]);
   });
 
   it('in synced mode, keeps acknowledged writes and deletes across reopen', async () => {

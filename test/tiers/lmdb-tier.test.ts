@@ -191,6 +191,28 @@ describe('LmdbTier (flash)', () => {
     await expectServed(blocks.slice(0, 3));
   });
 
+  it('applies the writes and deletes issued in one turn (one shared commit) in issue order, and a close in that turn waits for them', async () => {
+    const kept = await writeBlocks([40, 41]);
+    const fresh = [42, 43, 44, 45].map((i) => blockOf(i, BLOCK_BYTES));
+    const rewrite = blockOf(41, BLOCK_BYTES, { version: 1 });
+    // One turn: four new blocks, a delete, a rewrite of a stored key, then a write and a delete of the same key.
+    const settled = Promise.all([
+      ...fresh.map(({ record, bytes }) => tier.write(record, bytes)),
+      tier.delete(kept[0]!.record.key),
+      tier.write(rewrite.record, rewrite.bytes),
+      tier.delete(fresh[3]!.record.key),
+    ]);
+    expect(tier.blockCount).toBe(4); // 2 stored + 4 new − 2 deleted, counted as issued
+    const closing = tier.close();
+    await settled;
+    await closing;
+    tier = await open();
+    await expectServed([...fresh.slice(0, 3), rewrite]);
+    expect(tier.has(kept[0]!.record.key)).toBe(false);
+    expect(tier.has(fresh[3]!.record.key)).toBe(false);
+    expect(tier.blockCount).toBe(4);
+  });
+
   it('in synced mode, resolves writes once flushed and keeps them across reopen', async () => {
     await tier.close();
     tier = await open({ durability: 'synced' });
