@@ -41,6 +41,10 @@ interface Row {
   workers?: number;
   speedup?: number;
   seconds?: number;
+  /** End to end: median parse and replay times (s) of the kvtier child, and the C simulator's total. */
+  parseSeconds?: number;
+  replaySeconds?: number;
+  baselineSeconds?: number;
 }
 
 function timed(fn: () => void): number {
@@ -101,10 +105,19 @@ export async function run(args: BenchArgs): Promise<void> {
     // In a fresh process, like the C program and like `kvtier replay` (see end-to-end-child.ts).
     const child = JSON.parse(
       execFileSync(process.execPath, [join(HERE, 'lib', 'end-to-end-child.js'), tracePath, String(CAPACITY), String(args.runs)], { encoding: 'utf8' }),
-    ) as { seconds: number[]; hits: number };
+    ) as { seconds: number[]; parseSeconds: number[]; replaySeconds: number[]; hits: number };
     if (child.hits !== ourHits) throw new Error(`the end-to-end child counted ${child.hits} hits, the control plane ${ourHits}`);
     const endToEnd = median(child.seconds);
-    rows.push({ name: 'end-to-end', policy: 'lru', refsPerSec: refs / endToEnd, baselineRefsPerSec: refs / cSeconds, ratio: endToEnd / cSeconds });
+    rows.push({
+      name: 'end-to-end',
+      policy: 'lru',
+      refsPerSec: refs / endToEnd,
+      baselineRefsPerSec: refs / cSeconds,
+      ratio: endToEnd / cSeconds,
+      parseSeconds: median(child.parseSeconds),
+      replaySeconds: median(child.replaySeconds),
+      baselineSeconds: cSeconds,
+    });
 
     // One-pass curve vs separate replays at the same 7 capacities.
     const capacities = defaultCurveCapacities(trace.uniqueBlocks, 7);
@@ -142,6 +155,11 @@ export async function run(args: BenchArgs): Promise<void> {
         ratio: r.ratio ?? r.speedup ?? '',
       })),
     );
+    const ms = (sec: number) => `${(sec * 1000).toFixed(1)} ms`;
+    for (const r of rows) {
+      if (r.parseSeconds === undefined || r.replaySeconds === undefined || r.baselineSeconds === undefined) continue;
+      console.log(`# end to end, medians: parse ${ms(r.parseSeconds)}, LRU replay ${ms(r.replaySeconds)}; C simulator ${ms(r.baselineSeconds)} in all`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -92,6 +92,33 @@ const MAX_TIERS = 8;
 const NO_TIER = -1;
 const INITIAL_IDS = 1024;
 
+/**
+ * What a tier's policy sees of its control plane. A class, not an object of closures: a policy's
+ * `canEvict` call, made for every eviction, then costs one map check and is inlined.
+ */
+class TierContext implements PolicyContext {
+  /** Present only in replays that know the future (OPT). */
+  declare nextUse?: (id: number) => number;
+
+  constructor(
+    private readonly plane: ControlPlane,
+    readonly now: () => number,
+    readonly seed: number,
+    readonly capacityBlocks: number,
+    nextUse: ((id: number) => number) | undefined,
+  ) {
+    if (nextUse) this.nextUse = nextUse;
+  }
+
+  canEvict(id: number): boolean {
+    return this.plane.evictable(id);
+  }
+
+  parentOf(id: number): number {
+    return this.plane.parentOfId(id);
+  }
+}
+
 /** The synchronous placement state machine. */
 export class ControlPlane {
   readonly tierCount: number;
@@ -100,11 +127,17 @@ export class ControlPlane {
   readonly capacity: Int32Array;
   readonly used: Int32Array;
   readonly policies: readonly EvictionPolicy[];
+  /** `policies[0]`, the policy every access goes through. */
+  private readonly top: EvictionPolicy;
   private readonly counters: Float64Array;
   private presence = new Uint8Array(INITIAL_IDS);
   private pins = new Int32Array(INITIAL_IDS);
+  /** Sum of every pin count, the control plane's own holds included: while 0, every block may be evicted. */
+  private totalPins = 0;
   private parents = new Int32Array(INITIAL_IDS).fill(-1);
   private sink: MoveSink;
+  /** Write-through with a tier below the top: every insert also copies down. */
+  private readonly writeThrough: boolean;
   /** Tiers whose policy can expire blocks on its own (TTL). */
   private readonly expiringTiers: number[];
 
@@ -129,19 +162,12 @@ export class ControlPlane {
     this.counters = new Float64Array(this.tierCount * COUNTERS.length);
     this.sink = sink;
     const now = options.now ?? Date.now;
-    const canEvict = (id: number): boolean => this.pins[id] === 0;
-    const parentOf = (id: number): number => (id < this.parents.length ? this.parents[id]! : -1);
     this.policies = tiers.map((t, i) => {
-      const context: PolicyContext = {
-        canEvict,
-        parentOf,
-        now,
-        seed: (options.seed ?? 1) + i,
-        capacityBlocks: t.capacityBlocks,
-        ...(options.nextUse ? { nextUse: options.nextUse } : {}),
-      };
+      const context = new TierContext(this, now, (options.seed ?? 1) + i, t.capacityBlocks, options.nextUse);
       return createPolicy(t.policy ?? 'lru', context, t.policyOptions);
     });
+    this.top = this.policies[0]!;
+    this.writeThrough = this.writePolicy === 'write-through' && this.tierCount > 1;
     this.expiringTiers = this.policies.flatMap((policy, tier) => (policy.expire ? [tier] : []));
   }
 
@@ -200,28 +226,67 @@ export class ControlPlane {
    * or -1 for a miss. Throws ERR_TIER_FULL when tier 0 has no evictable block.
    */
   access(id: number, admit = true): number {
-    const tier = this.tierOf(id);
-    if (tier === 0) this.policies[0]!.touch(id);
-    else if (tier > 0) this.promote(id, tier);
-    else if (admit) this.insert(id);
+    const presence = this.presence;
+    const bits = id < presence.length ? presence[id]! : 0;
+    // A top-tier hit, the commonest case, is decided on the bit alone.
+    if ((bits & 1) !== 0) {
+      this.top.touch(id);
+      return 0;
+    }
+    if (bits > 0) return this.promoteFound(id, bits);
+    if (admit) this.insert(id);
+    return NO_TIER;
+  }
+
+  /** `access` of a block cached below the top tier (presence `bits`, tier 0's clear): promotes it; returns its tier. */
+  private promoteFound(id: number, bits: number): number {
+    const tier = 31 - Math.clz32(bits & -bits);
+    this.promote(id, tier);
     return tier;
   }
 
   /** Inserts a new block into tier 0 (and, write-through, a copy into tier 1). */
   insert(id: number): void {
     this.ensure(id);
-    if (this.presence[id] !== 0) throw new KvtierError(ErrorCode.INVALID_ARGUMENT, `block ${id} is already cached`);
+    if (this.presence[id] !== 0) throw alreadyCached(id);
+    // Every miss of a replay comes through here: the rare cases (a multi-tier cascade, write-through)
+    // live in their own methods, so this one stays small enough for V8 to inline what it calls.
+    const top = this.top;
     // No pin needed: a block in no tier cannot be chosen as a victim while room is made for it.
-    this.policies[0]!.miss?.(id);
-    this.makeRoomOrThrow(0);
-    this.place(id, 0);
-    this.count(0, INSERTS);
-    this.sink.move(MoveKind.INSERT, id, NO_TIER, 0);
-    if (this.writePolicy === 'write-through' && this.tierCount > 1 && this.missAndMakeRoom(id, 1)) {
-      this.place(id, 1);
-      this.count(1, COPIES_IN);
-      this.sink.move(MoveKind.COPY, id, 0, 1);
+    top.miss?.(id);
+    while (this.used[0]! >= this.capacity[0]!) {
+      const victim = top.evict();
+      if (victim < 0 || this.tierCount > 1) {
+        this.evictedFromTop(victim);
+        continue;
+      }
+      // The only tier: the victim leaves the cache (`evictFrom` for the last tier, inline).
+      this.presence[victim] = 0;
+      this.used[0]--;
+      this.counters[EVICTIONS]++;
+      this.counters[DROPS]++;
+      this.sink.move(MoveKind.DROP, victim, 0, NO_TIER);
     }
+    this.presence[id]! |= 1;
+    this.used[0]++;
+    top.insert(id);
+    this.counters[INSERTS]++;
+    this.sink.move(MoveKind.INSERT, id, NO_TIER, 0);
+    if (this.writeThrough) this.copyDown(id);
+  }
+
+  /** `insert`'s eviction from tier 0 when there is none to make (ERR_TIER_FULL) or tiers below to cascade into. */
+  private evictedFromTop(victim: number): void {
+    if (victim < 0) throw this.fullError(0);
+    this.demote(victim, 0);
+  }
+
+  /** Write-through: a copy of the block just inserted goes to tier 1 too, if room can be made there. */
+  private copyDown(id: number): void {
+    if (!this.missAndMakeRoom(id, 1)) return;
+    this.place(id, 1);
+    this.count(1, COPIES_IN);
+    this.sink.move(MoveKind.COPY, id, 0, 1);
   }
 
   /**
@@ -244,9 +309,9 @@ export class ControlPlane {
     }
     if (victim >= 0) {
       // Held while the victim cascades down, so the cascade cannot evict a lower copy of it.
-      this.pins[id]++;
+      this.hold(id);
       this.evictFrom(victim, 0);
-      this.pins[id]--;
+      this.release(id);
     }
     this.place(id, 0);
     this.count(0, PROMOTIONS_IN);
@@ -306,12 +371,18 @@ export class ControlPlane {
 
   pin(id: number): void {
     this.ensure(id);
-    this.pins[id]++;
+    this.hold(id);
   }
 
   unpin(id: number): void {
     if (!(this.pins[id]! > 0)) throw new KvtierError(ErrorCode.PIN, `block ${id} is not pinned`);
-    this.pins[id]--;
+    this.release(id);
+  }
+
+  /** Whether the cached block `id` may leave its tier now: nothing pins it (what every policy's `canEvict` asks). */
+  evictable(id: number): boolean {
+    // With nothing pinned at all, the common case, the answer needs no read of the block's count.
+    return this.totalPins === 0 || this.pins[id] === 0;
   }
 
   pinCount(id: number): number {
@@ -343,12 +414,21 @@ export class ControlPlane {
     return this.makeRoom(tier);
   }
 
-  private makeRoomOrThrow(tier: number): void {
-    if (!this.makeRoom(tier)) throw this.fullError(tier);
-  }
-
   /** A victim leaves `tier`: it cascades one tier down unless a lower tier has it already. */
   private evictFrom(id: number, tier: number): void {
+    if (tier + 1 < this.tierCount) {
+      this.demote(id, tier);
+      return;
+    }
+    // The last tier (the only one of a single-tier replay): the block leaves the cache.
+    this.unplace(id, tier);
+    this.count(tier, EVICTIONS);
+    this.count(tier, DROPS);
+    this.sink.move(MoveKind.DROP, id, tier, NO_TIER);
+  }
+
+  /** `evictFrom` above the last tier: the victim moves one tier down, or is dropped when no room can be made there. */
+  private demote(id: number, tier: number): void {
     this.unplace(id, tier);
     this.count(tier, EVICTIONS);
     const below = tier + 1;
@@ -356,21 +436,31 @@ export class ControlPlane {
       this.sink.move(MoveKind.DROP, id, tier, NO_TIER);
       return;
     }
-    if (below < this.tierCount) {
-      // Held while room is made below, so the cascade cannot pick it again.
-      this.pins[id]++;
-      const roomy = this.missAndMakeRoom(id, below);
-      this.pins[id]--;
-      if (roomy) {
-        this.place(id, below);
-        this.count(tier, DEMOTIONS_OUT);
-        this.count(below, DEMOTIONS_IN);
-        this.sink.move(MoveKind.MOVE, id, tier, below);
-        return;
-      }
+    // Held while room is made below, so the cascade cannot pick it again.
+    this.hold(id);
+    const roomy = this.missAndMakeRoom(id, below);
+    this.release(id);
+    if (roomy) {
+      this.place(id, below);
+      this.count(tier, DEMOTIONS_OUT);
+      this.count(below, DEMOTIONS_IN);
+      this.sink.move(MoveKind.MOVE, id, tier, below);
+      return;
     }
     this.count(tier, DROPS);
     this.sink.move(MoveKind.DROP, id, tier, NO_TIER);
+  }
+
+  /** One more pin on `id` (a caller's, or the control plane's own while a cascade runs). */
+  private hold(id: number): void {
+    this.pins[id]++;
+    this.totalPins++;
+  }
+
+  /** Takes back one `hold`. */
+  private release(id: number): void {
+    this.pins[id]--;
+    this.totalPins--;
   }
 
   private place(id: number, tier: number): void {
@@ -402,19 +492,30 @@ export class ControlPlane {
   }
 
   private ensure(id: number): void {
+    // `>>> 0` keeps only uint32 integers: a known id is let through on one test.
+    if ((id >>> 0) === id && id < this.presence.length) return;
+    this.grow(id);
+  }
+
+  /** Grows the per-id arrays to cover `id`, after checking it is a block id at all. */
+  private grow(id: number): void {
     if (!Number.isSafeInteger(id) || id < 0) throw new KvtierError(ErrorCode.INVALID_ARGUMENT, `invalid block id ${id}`);
     if (id < this.presence.length) return;
     let size = this.presence.length;
     while (size <= id) size *= 2;
-    this.presence = grow(this.presence, size);
-    this.pins = grow(this.pins, size);
+    this.presence = grown(this.presence, size);
+    this.pins = grown(this.pins, size);
     const parents = new Int32Array(size).fill(-1);
     parents.set(this.parents);
     this.parents = parents;
   }
 }
 
-function grow<T extends Uint8Array | Int32Array>(array: T, size: number): T {
+function alreadyCached(id: number): KvtierError {
+  return new KvtierError(ErrorCode.INVALID_ARGUMENT, `block ${id} is already cached`);
+}
+
+function grown<T extends Uint8Array | Int32Array>(array: T, size: number): T {
   const grown = new (array.constructor as new (n: number) => T)(size);
   grown.set(array);
   return grown;

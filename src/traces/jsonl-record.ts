@@ -174,16 +174,15 @@ export abstract class JsonlRecordParser {
     const count = scanner.idCount;
     if (count === 0) this.fieldError(field, 'a non-empty array of block ids');
     const blockTokens = this.settings.blockTokens;
-    if (this.settings.blockCountCheck === 'exact') {
+    // count === ceil(inputLength / blockTokens), decided by multiplying (exact for these integers), not dividing.
+    if (this.settings.blockCountCheck === 'exact' && (count * blockTokens < inputLength || (count - 1) * blockTokens >= inputLength)) {
       const expected = Math.ceil(inputLength / blockTokens);
-      if (count !== expected) {
-        throw traceParseError(
-          this.settings.file,
-          this.line,
-          name,
-          `expected ${expected} block ids (ceil(input_length ${inputLength} / ${blockTokens} tokens a block)) for \`${name}\`, got ${count}`,
-        );
-      }
+      throw traceParseError(
+        this.settings.file,
+        this.line,
+        name,
+        `expected ${expected} block ids (ceil(input_length ${inputLength} / ${blockTokens} tokens a block)) for \`${name}\`, got ${count}`,
+      );
     }
   }
 

@@ -20,12 +20,17 @@ const CR = 13;
 
 /** The chunk buffer and the carry-over of a line cut by a chunk boundary. */
 class LineSplitter {
-  buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  buf: Buffer;
   filled = 0;
   private line = 0;
   private atStart = true;
 
-  constructor(private readonly onLine: LineHandler) {}
+  constructor(
+    private readonly onLine: LineHandler,
+    chunkBytes = CHUNK_BYTES,
+  ) {
+    this.buf = Buffer.allocUnsafe(chunkBytes);
+  }
 
   /** Makes room for the next read: a line longer than the buffer doubles it. */
   room(): void {
@@ -66,8 +71,12 @@ class LineSplitter {
   }
 }
 
-/** Calls `onLine` for every line of the file, synchronously (the fastest way to load a whole trace). */
-export function readLinesSync(path: string, onLine: LineHandler): void {
+/**
+ * Calls `onLine` for every line of the file, synchronously (the fastest way to load a whole trace).
+ * @param chunkBytes size of each read, 1 MiB by default (a longer line grows the buffer); a caller
+ * that wants only the first line passes less, so as not to read and allocate a whole MiB for it
+ */
+export function readLinesSync(path: string, onLine: LineHandler, chunkBytes = CHUNK_BYTES): void {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -75,7 +84,7 @@ export function readLinesSync(path: string, onLine: LineHandler): void {
     throw ioError(`cannot open trace file ${path}`, cause);
   }
   try {
-    const splitter = new LineSplitter(onLine);
+    const splitter = new LineSplitter(onLine, chunkBytes);
     for (;;) {
       splitter.room();
       let bytesRead: number;

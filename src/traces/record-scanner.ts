@@ -39,6 +39,8 @@ const MAX_DEPTH = 512;
 /** Up to this many significant digits a decimal mantissa is exact in a double. */
 const EXACT_DIGITS = 15;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** 10^0 … 10^3 as int32s: the id loop's arithmetic then stays in integers (POW10 holds doubles). */
+const WORD_POW10 = Int32Array.of(1, 10, 100, 1000);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -65,6 +67,28 @@ const KINDS: readonly FieldKind[] = ['number', 'string', 'ids'];
 const NUMBER = 0;
 const STRING = 1;
 const IDS = 2;
+
+/**
+ * How many of the four bytes of `word` (little-endian: the first byte is the lowest), counted from
+ * the first, are ASCII digits. A byte b is a digit iff neither b − 0x30 nor b + 0x46 sets its top
+ * bit; the borrows and carries of the lane arithmetic only ever reach bytes after the first
+ * non-digit, whose answer is then not needed.
+ */
+function digitCount(word: number): number {
+  const nonDigits = (((word - 0x30303030) | 0) | ((word + 0x46464646) | 0)) & 0x80808080;
+  return nonDigits === 0 ? 4 : (31 - Math.clz32(nonDigits & -nonDigits)) >> 3;
+}
+
+/**
+ * The value of the first `count` (1 to 4) bytes of `word`, all ASCII digits, as a decimal number:
+ * they are shifted to the top lanes (the lanes below become leading zeros), then pairs of lanes are
+ * combined (×10), then pairs of pairs (×100), with 32-bit multiplications.
+ */
+function digitsValue(word: number, count: number): number {
+  const digits = ((word - 0x30303030) | 0) << (32 - 8 * count);
+  const pairs = (Math.imul(digits & 0x0f0f0f0f, 10 * 256 + 1) >>> 8) & 0x00ff00ff;
+  return Math.imul(pairs, 100 * 65536 + 1) >>> 16;
+}
 
 function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
@@ -105,6 +129,10 @@ export class RecordScanner {
   syntaxError: string | null = null;
 
   private readonly names: Uint8Array[];
+  /** Each name's bytes as little-endian 32-bit words (the last zero-padded), to match keys a word at a time. */
+  private readonly nameWords: Int32Array[];
+  /** Per name, the mask of the bytes of its last word that belong to it. */
+  private readonly lastWordMasks: Int32Array;
   private readonly kinds: Uint8Array;
   /** The field whose key is tried first: the one after the last key matched (files repeat one key order). */
   private nextField = 0;
@@ -112,6 +140,8 @@ export class RecordScanner {
   private readonly column: IdColumn | null;
   private readonly allowStringIds: boolean;
   private buf: Buffer = Buffer.alloc(0);
+  /** `buf` read four bytes at a time (little-endian), for the id loop. */
+  private words = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   private lineStart = 0;
   private end = 0;
   private numValue = 0;
@@ -127,6 +157,12 @@ export class RecordScanner {
     if (this.names.some((name) => name.some((b) => b < 0x20 || b === QUOTE || b === BACKSLASH))) {
       throw new Error('field names must not contain quotes, backslashes or control characters');
     }
+    this.nameWords = this.names.map((name) => {
+      const words = new Int32Array(Math.ceil(name.length / 4));
+      for (let i = 0; i < name.length; i++) words[i >> 2]! |= name[i]! << (8 * (i & 3));
+      return words;
+    });
+    this.lastWordMasks = Int32Array.from(this.names, (name) => (name.length % 4 === 0 ? -1 : (1 << (8 * (name.length % 4))) - 1));
     this.kinds = Uint8Array.from(fields, (f) => KINDS.indexOf(f.kind));
     this.count = new Uint8Array(fields.length);
     this.typeOk = new Uint8Array(fields.length);
@@ -145,7 +181,10 @@ export class RecordScanner {
    * only). Otherwise check `syntaxError`, then `notObject`, then the per-field results.
    */
   scan(buf: Buffer, start: number, end: number): boolean {
-    this.buf = buf;
+    if (buf !== this.buf) {
+      this.buf = buf;
+      this.words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
     this.lineStart = start;
     this.end = end;
     const count = this.count;
@@ -262,18 +301,35 @@ export class RecordScanner {
     const names = this.names;
     const fieldCount = names.length;
     for (let tried = 0, f = this.nextField; tried < fieldCount; tried++, f = f + 1 === fieldCount ? 0 : f + 1) {
-      const name = names[f]!;
-      const length = name.length;
-      const close = pos + 1 + length;
+      const close = pos + 1 + names[f]!.length;
       if (close >= end || buf[close] !== QUOTE) continue;
-      let i = 0;
-      while (i < length && name[i] === buf[pos + 1 + i]) i++;
-      if (i === length) {
+      if (this.keyIs(f, pos + 1)) {
         this.nextField = f + 1 === fieldCount ? 0 : f + 1;
         return f;
       }
     }
     return -1;
+  }
+
+  /** Whether the bytes from `at` spell field `f`'s name, compared four at a time. */
+  private keyIs(f: number, at: number): boolean {
+    const name = this.nameWords[f]!;
+    const last = name.length - 1;
+    const words = this.words;
+    // The last word may reach up to three bytes past the name (masked off): it must still lie in the buffer.
+    if (last < 0 || at + 4 * last + 4 > this.buf.length) return this.keyIsByBytes(f, at);
+    for (let k = 0; k < last; k++) {
+      if (words.getInt32(at + 4 * k, true) !== name[k]) return false;
+    }
+    return (words.getInt32(at + 4 * last, true) & this.lastWordMasks[f]!) === name[last];
+  }
+
+  /** `keyIs` a byte at a time, for a key at the very end of the buffer. */
+  private keyIsByBytes(f: number, at: number): boolean {
+    const name = this.names[f]!;
+    const buf = this.buf;
+    for (let i = 0; i < name.length; i++) if (name[i] !== buf[at + i]) return false;
+    return true;
   }
 
   /** Which schema field the key at [start, end) (quotes included) names, or -1. */
@@ -324,10 +380,17 @@ export class RecordScanner {
     return end;
   }
 
-  /** The id array: the hot loop of trace parsing, kept to locals and the common ", " separator. */
+  /**
+   * The id array: the hot loop of trace parsing, kept to locals and the common ", " separator. An
+   * id of up to seven digits is read a word at a time (`digitCount`, `digitsValue`); the last few
+   * bytes of a line, and longer or unusual ids, go byte by byte.
+   */
   private scanIds(pos: number): number {
     const buf = this.buf;
+    const words = this.words;
     const end = this.end;
+    // Whole words are read only within the line: from `pos` up to `wordsEnd` both fit before `end`.
+    const wordsEnd = end - 8;
     const interner = this.interner;
     const start = this.idStart;
     let ids = this.ids;
@@ -336,28 +399,54 @@ export class RecordScanner {
     let at = start;
     for (;;) {
       if (at === ids.length) ids = this.growIds(at - start);
-      const first = pos < end ? buf[pos]! : -1;
-      let c = first;
-      let p = pos + 1;
-      if (first >= ZERO && first <= NINE) {
-        let value = first - ZERO;
-        while (p < end && (c = buf[p]!) >= ZERO && c <= NINE) {
-          value = value * 10 + (c - ZERO);
-          p++;
+      // The id's value and the position after its digits, or -1 when it needs the slow path.
+      let value = 0;
+      let p = -1;
+      if (pos <= wordsEnd) {
+        // Up to seven digits from two words, with no loop (so no mispredicted branch where the
+        // digits end). Written out here rather than in a helper: V8 inlines the small helpers into
+        // this loop, but not a helper of its own that calls them.
+        const low = words.getInt32(pos, true);
+        const lowDigits = digitCount(low);
+        if (lowDigits < 4) {
+          // No leading zero (JSON has none): "0" alone is the only id that starts with one.
+          if (lowDigits > 0 && ((low & 0xff) !== ZERO || lowDigits === 1)) {
+            value = digitsValue(low, lowDigits);
+            p = pos + lowDigits;
+          }
+        } else if ((low & 0xff) !== ZERO) {
+          const high = words.getInt32(pos + 4, true);
+          const highDigits = digitCount(high);
+          if (highDigits < 4) {
+            value = digitsValue(low, 4) * WORD_POW10[highDigits]! + (highDigits === 0 ? 0 : digitsValue(high, highDigits));
+            p = pos + 4 + highDigits;
+          }
         }
-        // Up to 15 digits, no leading zero, and a separator after (not ".", "e", or the line's end):
-        // an exact unsigned integer, no Number() or safety check needed.
-        if ((c === COMMA || c === CLOSE_BRACKET || c === SPACE) && p - pos <= EXACT_DIGITS && (first !== ZERO || p === pos + 1)) {
-          ids[at] = interner === null ? value : interner.number(value);
-          pos = p;
-        } else {
-          pos = this.scanIdSlow(pos, at - start);
+      }
+      if (p < 0) {
+        const first = pos < end ? buf[pos]! : -1;
+        if (first >= ZERO && first <= NINE) {
+          let c = first;
+          let q = pos + 1;
+          value = first - ZERO;
+          while (q < end && (c = buf[q]!) >= ZERO && c <= NINE) {
+            value = value * 10 + (c - ZERO);
+            q++;
+          }
+          // Up to 15 digits and no leading zero: an exact unsigned integer, no Number() or safety check needed.
+          if (q - pos <= EXACT_DIGITS && (first !== ZERO || q === pos + 1)) p = q;
         }
+      }
+      // A separator must follow (not ".", "e", or the line's end): else the slow path says what is wrong.
+      let c = p >= 0 && p < end ? buf[p]! : -1;
+      if (c === COMMA || c === CLOSE_BRACKET || c === SPACE) {
+        ids[at] = interner === null ? value : interner.number(value);
+        pos = p;
       } else {
         pos = this.scanIdSlow(pos, at - start);
+        c = pos < end ? buf[pos]! : -1;
       }
       at++;
-      c = pos < end ? buf[pos]! : -1;
       if (c === COMMA) {
         pos = this.skipBlank(pos + 1);
         continue;

@@ -224,6 +224,28 @@ describe('ControlPlane: pins and ERR_TIER_FULL', () => {
     expect(cp.pinCount(100)).toBe(1);
   });
 
+  it('reports a block evictable exactly while nothing pins it, and evicts it once the last pin goes', () => {
+    const { cp, rec } = plane([2]);
+    cp.insert(0);
+    cp.insert(1);
+    expect([cp.evictable(0), cp.evictable(1)]).toEqual([true, true]);
+    cp.pin(0);
+    cp.pin(0);
+    cp.pin(1);
+    expect([cp.evictable(0), cp.evictable(1)]).toEqual([false, false]);
+    cp.unpin(1);
+    expect([cp.evictable(0), cp.evictable(1)]).toEqual([false, true]);
+    rec.take();
+    cp.insert(2);
+    expect(rec.take()).toEqual(['DROP 1 0→', 'INSERT 2 →0']);
+    cp.unpin(0);
+    expect(cp.evictable(0)).toBe(false);
+    cp.unpin(0);
+    expect(cp.evictable(0)).toBe(true);
+    cp.insert(3);
+    expect(rec.take()).toEqual(['DROP 0 0→', 'INSERT 3 →0']);
+  });
+
   it('rejects unpinning a block that is not pinned', () => {
     const { cp } = plane([2]);
     cp.insert(0);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KvtierError } from '../../src/errors.js';
 import { loadMooncakeTrace, MooncakeReader, parseMooncakeLine } from '../../src/traces/mooncake-reader.js';
@@ -83,6 +84,25 @@ describe('MooncakeReader on a hand-made file', () => {
     } finally {
       await tmp.cleanup();
     }
+  });
+
+  it('asks for exactly ceil(input_length / blockTokens) ids, at every remainder', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: -2, max: 2 }), fc.nat(), (blockTokens, count, shift, offset) => {
+        // input_length around the edges of `count` blocks: exactly full, one token over or under, anywhere inside.
+        const inputLength = Math.max(0, shift === 0 ? (count - 1) * blockTokens + 1 + (offset % blockTokens) : count * blockTokens + shift);
+        const text = `{"timestamp": 0, "input_length": ${inputLength}, "output_length": 0, "hash_ids": [${Array.from({ length: count }, (_, i) => i).join(', ')}]}`;
+        const expected = Math.ceil(inputLength / blockTokens);
+        if (expected === count) {
+          expect(parseMooncakeLine(text, { blockTokens })!.hashIds).toHaveLength(count);
+        } else {
+          expect(() => parseMooncakeLine(text, { blockTokens, file: 'b.jsonl' })).toThrow(
+            `b.jsonl:1: expected ${expected} block ids (ceil(input_length ${inputLength} / ${blockTokens} tokens a block)) for \`hash_ids\`, got ${count}`,
+          );
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('interns string and huge ids densely with internIds', async () => {

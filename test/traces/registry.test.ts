@@ -34,6 +34,22 @@ describe('trace format registry', () => {
     expect(openTrace(fixture('conversation-small.jsonl'), { format: 'auto' })).toBeInstanceOf(ConversationReader);
   });
 
+  it('detects the format from a first line longer than its first read, after blank lines', async () => {
+    const tmp = await tempDir();
+    try {
+      // ~140 KiB of ids: detection reads 64 KiB first, so the line arrives over several reads.
+      const ids = Array.from({ length: 20_000 }, (_, i) => 1_000_000 + i);
+      const line = `{"timestamp": 0, "input_length": ${ids.length * 512}, "output_length": 1, "hash_ids": [${ids.join(', ')}]}`;
+      const path = await tmp.file('long.jsonl', `\n  \n${line}\n`);
+      expect(detectTraceFormat(path)).toBe('mooncake');
+      const trace = await loadTrace(path);
+      expect(trace.blockRefCount).toBe(ids.length);
+      expect(trace.lines[0]).toBe(3);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
   it('explains why it cannot detect a format', async () => {
     const tmp = await tempDir();
     try {
