@@ -55,7 +55,7 @@ import { invalidConfig, ioError, type KvtierError } from '../errors.js';
 import { native } from '../native.js';
 import { BatchedReader } from './batched-reader.js';
 import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
-import { DurableTier, checkDurableOptions, storedRecord, type DurableTierOptions } from './durable-tier.js';
+import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
 import { SegmentHandles } from './segment-handles.js';
 import { parseSegmentFileName, readAll, segmentFileName, writeAll } from './segment-file.js';
@@ -231,30 +231,9 @@ export class FileTier extends DurableTier implements Tier {
   }
 
   write(record: BlockRecord, bytes: Uint8Array): Promise<void> {
-    try {
-      this.checkWrite(record, bytes);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const key = record.key;
-    const stored = storedRecord(record);
-    const buffers = bytes.byteLength > 0 ? [headerOf(record), bytes] : [headerOf(record)];
-    // The ledger bookkeeping of DurableTier.tracked, inlined into the queue item's settle: a write
-    // is short enough at 64 KiB for each async layer (a promise and a microtask turn) to show.
-    const started = performance.now();
-    const ticket = this.ledger.issue(key, true);
-    return new Promise<void>((resolve, reject) => {
-      this.enqueue('write', key, buffers, null, stored, (error) => {
-        this.ledger.settle(ticket, error === null);
-        this.io.wallMs += performance.now() - started;
-        if (error !== null) {
-          reject(error);
-          return;
-        }
-        this.io.writes++;
-        this.io.bytesWritten += stored.length;
-        resolve();
-      });
+    return this.trackedWrite(record, bytes, (stored, settle) => {
+      const buffers = bytes.byteLength > 0 ? [headerOf(stored), bytes] : [headerOf(stored)];
+      this.enqueue('write', stored.key, buffers, null, stored, settle);
     });
   }
 

@@ -34,7 +34,7 @@ import { ErrorCode, KvtierError, invalidConfig, ioError } from '../errors.js';
 import { native } from '../native.js';
 import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
 import { warnDamage } from './damage.js';
-import { DurableTier, checkDurableOptions, storedRecord, type DurableTierOptions } from './durable-tier.js';
+import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
 import { checkEnvironment } from './lmdb-check.js';
 import { prepareEnvironmentDir } from './lmdb-preflight.js';
@@ -172,39 +172,19 @@ export class LmdbTier extends DurableTier implements Tier {
   }
 
   write(record: BlockRecord, bytes: Uint8Array): Promise<void> {
-    try {
-      this.checkWrite(record, bytes);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const key = record.key;
-    const header = headerOf(record);
-    const payload = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const stored = storedRecord(record);
-    // The ledger bookkeeping of DurableTier.tracked, inlined: a write is short enough at 64 KiB for
-    // each async layer (a promise and a microtask turn) to show.
-    const started = performance.now();
-    const ticket = this.ledger.issue(key, true);
-    return new Promise<void>((resolve, reject) => {
+    return this.trackedWrite(record, bytes, (stored, settle) => {
+      const key = stored.key;
       this.commit({
         delete: false,
         key,
-        header,
-        payload,
+        header: headerOf(stored),
+        payload: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         settle: (error) => {
           if (error === null) {
             this.known.add(key);
             this.recent.set(key, stored);
           }
-          this.ledger.settle(ticket, error === null);
-          this.io.wallMs += performance.now() - started;
-          if (error !== null) {
-            reject(error);
-            return;
-          }
-          this.io.writes++;
-          this.io.bytesWritten += stored.length;
-          resolve();
+          settle(error);
         },
       });
     });

@@ -1,13 +1,12 @@
 /** readBatchCached: page-cache-only positional reads on the calling thread, native against reference, uncached data, argument checks. */
-import { closeSync, constants, openSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NativeAddon } from '../../src/native.js';
 import { native } from '../../src/native.js';
 import { referenceAddon, xxh3 } from '../../src/native-reference.js';
-import { expectSameBytes, randomBuffer } from './support.js';
+import { expectSameBytes, useReadFixture } from './support.js';
 
 const IMPLEMENTATIONS: [string, NativeAddon][] = [
   ['native', native],
@@ -21,20 +20,7 @@ let dir: string;
 let content: Buffer;
 let fd: number;
 let dirFd: number;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kvtier-read-cached-'));
-  content = randomBuffer(FILE_BYTES);
-  writeFileSync(join(dir, 'data'), content); // written through the page cache, so it is cached
-  fd = openSync(join(dir, 'data'), 'r');
-  dirFd = openSync(dir, 'r');
-});
-
-afterAll(async () => {
-  closeSync(fd);
-  closeSync(dirFd);
-  await rm(dir, { recursive: true, force: true });
-});
+useReadFixture('kvtier-read-cached-', FILE_BYTES, (fixture) => ({ dir, content, fd, dirFd } = fixture));
 
 function opsOf(rows: number[][]): Float64Array {
   return new Float64Array(rows.flat());

@@ -1,15 +1,11 @@
 /** readBatchAsync: positional reads fused with XXH3-64, native against reference, short reads, failures, argument checks. */
 import fc from 'fast-check';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getSystemErrorName } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NativeAddon } from '../../src/native.js';
 import { native } from '../../src/native.js';
 import { referenceAddon, xxh3 } from '../../src/native-reference.js';
-import { expectSameBytes, randomBuffer } from './support.js';
+import { expectSameBytes, useReadFixture } from './support.js';
 
 const IMPLEMENTATIONS: [string, NativeAddon][] = [
   ['native', native],
@@ -18,24 +14,10 @@ const IMPLEMENTATIONS: [string, NativeAddon][] = [
 
 const FILE_BYTES = 300_000;
 
-let dir: string;
 let content: Buffer;
 let fd: number;
 let dirFd: number;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kvtier-read-batch-'));
-  content = randomBuffer(FILE_BYTES);
-  writeFileSync(join(dir, 'data'), content);
-  fd = openSync(join(dir, 'data'), 'r');
-  dirFd = openSync(dir, 'r'); // reading a directory fails with EISDIR
-});
-
-afterAll(async () => {
-  closeSync(fd);
-  closeSync(dirFd);
-  await rm(dir, { recursive: true, force: true });
-});
+useReadFixture('kvtier-read-batch-', FILE_BYTES, (fixture) => ({ content, fd, dirFd } = fixture));
 
 /** [fd, position, bufferIndex, offset, length] rows. */
 function opsOf(rows: number[][]): Float64Array {

@@ -1,7 +1,11 @@
 /** Helpers shared by the native addon tests: random bytes, byte comparison, child node processes. */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { expect } from 'vitest';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { nativePath } from '../../src/native.js';
 
 /** `length` random bytes in a fresh Buffer (not from the shared pool, so offsets are our own). */
@@ -72,4 +76,32 @@ export function runChild(
     timeout: 60_000,
   });
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The file the positional-read tests read: its directory, its bytes, and descriptors of it and of the directory. */
+export interface ReadFixture {
+  dir: string;
+  content: Buffer;
+  /** Open for reading; the file was written through the page cache, so it is cached. */
+  fd: number;
+  /** A directory's descriptor: reading it fails with EISDIR. */
+  dirFd: number;
+}
+
+/** Creates a file of `bytes` random bytes in a fresh temp directory before the file's tests (removed after), and hands it to `use`. */
+export function useReadFixture(prefix: string, bytes: number, use: (fixture: ReadFixture) => void): void {
+  let fixture: ReadFixture | undefined;
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    const content = randomBuffer(bytes);
+    writeFileSync(join(dir, 'data'), content);
+    fixture = { dir, content, fd: openSync(join(dir, 'data'), 'r'), dirFd: openSync(dir, 'r') };
+    use(fixture);
+  });
+  afterAll(async () => {
+    if (!fixture) return;
+    closeSync(fixture.fd);
+    closeSync(fixture.dirFd);
+    await rm(fixture.dir, { recursive: true, force: true });
+  });
 }
