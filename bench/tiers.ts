@@ -311,7 +311,6 @@ const diskRead: TierBenchCase = {
     }),
 };
 
-/** Every case, in table order; add a case by adding an entry. */
 // ---- the engine end to end ------------------------------------------------------------------------
 
 /**
@@ -366,6 +365,7 @@ const engineCycle: TierBenchCase = {
     }),
 };
 
+/** Every case, in table order; add a case by adding an entry. */
 export const CASES: TierBenchCase[] = [flashWrite, flashRead, diskWrite, diskRead, engineCycle];
 
 // ---- runner ---------------------------------------------------------------------------------------
