@@ -720,13 +720,16 @@ export class FileTier extends DurableTier implements Tier {
   /**
    * Counts and reports a damaged block, drops it from the index at once (so it is never served
    * again) and appends a tombstone so a reopen does not bring it back. A block whose key has a
-   * newer write in flight is left to that write.
+   * newer write in flight is left to that write. Only the first finder of a damaged record counts
+   * and reports it: concurrent reads (or a read and compaction) of the same record each find it,
+   * and a location no longer in the index was already handled or has been superseded.
    */
   private damaged(key: BlockKey, location: Location, reason: string, kind: 'checksum' | 'io'): null {
+    if (this.index.get(key) !== location) return null;
     if (kind === 'checksum') this.io.checksumErrors++;
     else this.io.ioErrors++;
     this.onDamage({ tier: this.name, key, reason, location: `${basename(location.segment.path)}@${location.offset}` });
-    if (this.closed || this.index.get(key) !== location || this.ledger.busy(key)) return null;
+    if (this.closed || this.ledger.busy(key)) return null;
     const ticket = this.ledger.issue(key, false);
     this.index.delete(key);
     this.recent.delete(key);

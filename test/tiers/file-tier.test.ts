@@ -98,6 +98,20 @@ describe('FileTier (disk)', () => {
     expect(damage.reports).toHaveLength(1);
   });
 
+  it('counts and reports a damaged record once when concurrent reads all find it', async () => {
+    // Blocks too large for the calling-thread read, so all reads are in flight on the pool at once.
+    const large = 512 * 1024;
+    await tier.close();
+    tier = await open({ blockBytes: large });
+    const [block] = await writeBlocksTo(tier, [1], large);
+    await tier.flush();
+    await flipByte(segment(0), HEADER_BYTES + 1000);
+    const reads = await Promise.all([1, 2, 3].map(() => tier.read(block!.record.key, new Uint8Array(large))));
+    expect(reads).toEqual([null, null, null]);
+    expect(tier.stats().checksumErrors).toBe(1);
+    expect(damage.reports).toHaveLength(1);
+  });
+
   it('drops the rest of a segment after a damaged header, keeping everything before it', async () => {
     const blocks = await writeBlocks([1, 2, 3, 4]);
     await tier.close();
