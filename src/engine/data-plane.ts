@@ -235,7 +235,7 @@ export class DataPlane {
 
   /**
    * The bytes of a lifted block whose demotion into the lift's source tier is still landing,
-   * copied from that demotion's staged buffer (already verified when it left memory), or null.
+   * copied from that demotion's staged buffer (the block's own bytes, taken from memory), or null.
    * The pending write is then stale: the block lives on where the lift takes it, and the delete
    * that frees the source copy follows the write in the tier's per-key order.
    */
