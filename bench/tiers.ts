@@ -6,6 +6,7 @@
  *   npm run build && npm run bench -- tiers [--json] [--runs N] [--quick] [--synced] [--inflight N]
  *     [--case NAME[,NAME…]] [--size SIZE[,SIZE…]] [--bytes SIZE]
  *
+ * Every case and size starts with one discarded run of each side (JIT warm-up), then `--runs` timed ones.
  * `--case` keeps the cases whose name starts with one of the given prefixes ("disk read", "flash");
  * `--size` keeps the given block sizes ("64KiB,256KiB"); `--bytes` sets the bytes moved per run
  * (default 64 MiB, 16 MiB with --quick): more gives steadier figures on a busy machine.
@@ -437,6 +438,11 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
         }
       };
       const megabytes = (blocks * blockBytes) / 1e6;
+      // One discarded run of each side first: the tier's JavaScript is still being compiled in its
+      // first runs of a case (measured: a fresh process's first 64 KiB flash-write runs took twice
+      // as long as its sixth), while the baseline is mostly native code.
+      await once(benchCase.measureBaseline);
+      await once(benchCase.measure);
       for (let run = 0; run < options.runs; run++) {
         // Alternate which goes first, so neither always runs behind the other's background writeback.
         const tierFirst = run % 2 === 1;
