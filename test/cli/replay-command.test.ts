@@ -4,10 +4,23 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTrace } from '../../src/traces/registry.js';
 import { replay } from '../../src/replay/replay.js';
-import { EXAMPLE_TRACE, kvtier } from '../support/cli.js';
+import { spawnSync } from 'node:child_process';
+import { EXAMPLE_TRACE, ROOT, kvtier } from '../support/cli.js';
 import { randomRequests } from '../support/synthetic-trace.js';
 
 describe('kvtier replay', () => {
+  it("runs as the README's `npx kvtier replay` command, through the package's bin", () => {
+    // npx starts the bin file itself (its shebang), so the build must leave it executable.
+    const run = spawnSync('npx', ['--no-install', 'kvtier', 'replay', 'examples/mooncake_synthetic_trace.jsonl', '--quiet', '--no-opt', '--format', 'json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).overall.blocks).toBe(121_877);
+  });
+
   it('prints one JSON document with the overall and per-tier counts', () => {
     const run = kvtier('replay', EXAMPLE_TRACE, '--tier', 'hbm=200blocks', '--tier', 'ddr=2000blocks', '--format', 'json', '--quiet');
     expect(run.stderr).toBe('');
