@@ -221,26 +221,20 @@ export abstract class DurableTier {
     }
   }
 
-  /** Runs `operation`, adding its wall-clock time to the counters whether it succeeds or not. */
-  protected async timed<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * Runs an I/O step, adding its wall-clock time to the counters; a failure is counted in
+   * `ioErrors` and rejects with ERR_IO: "tier `name`: <failure>".
+   */
+  protected async timedIo(failure: string, operation: () => Promise<unknown>): Promise<void> {
     const started = performance.now();
     try {
-      return await operation();
+      await operation();
+    } catch (cause) {
+      this.io.ioErrors++;
+      throw ioError(`tier \`${this.name}\`: ${failure}`, cause);
     } finally {
       this.io.wallMs += performance.now() - started;
     }
-  }
-
-  /** Runs a timed I/O step; a failure is counted in `ioErrors` and rejects with ERR_IO: "tier `name`: <failure>". */
-  protected async timedIo(failure: string, operation: () => Promise<unknown>): Promise<void> {
-    await this.timed(async () => {
-      try {
-        await operation();
-      } catch (cause) {
-        this.io.ioErrors++;
-        throw ioError(`tier \`${this.name}\`: ${failure}`, cause);
-      }
-    });
   }
 
   protected assertOpen(): void {
