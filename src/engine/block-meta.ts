@@ -5,6 +5,7 @@
  * (the usual case: only a sequence's last block can be short), the column appears with the first
  * short block.
  */
+import { resized } from '../memory/resized.js';
 
 const INITIAL_IDS = 1024;
 
@@ -53,13 +54,8 @@ export class BlockMeta {
     if (id < this.checksums.length) return;
     let size = this.checksums.length;
     while (size <= id) size *= 2;
-    this.checksums = grown(this.checksums, new BigUint64Array(size));
-    this.prefetchFlags = grown(this.prefetchFlags, new Uint8Array(size));
-    if (this.shortLengths !== null) this.shortLengths = grown(this.shortLengths, new Int32Array(size));
+    this.checksums = resized(this.checksums, size);
+    this.prefetchFlags = resized(this.prefetchFlags, size);
+    if (this.shortLengths !== null) this.shortLengths = resized(this.shortLengths, size);
   }
-}
-
-function grown<T extends BigUint64Array | Uint8Array | Int32Array>(from: T, to: T): T {
-  to.set(from as never);
-  return to;
 }

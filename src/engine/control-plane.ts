@@ -8,6 +8,7 @@
  * copies, inclusive promotion); `presence` keeps one bit per tier.
  */
 import { ErrorCode, KvtierError } from '../errors.js';
+import { resized } from '../memory/resized.js';
 import type { EvictionPolicy, PolicyContext, PolicyOptions } from '../policies/policy.js';
 import { createPolicy } from '../policies/registry.js';
 
@@ -503,8 +504,8 @@ export class ControlPlane {
     if (id < this.presence.length) return;
     let size = this.presence.length;
     while (size <= id) size *= 2;
-    this.presence = grown(this.presence, size);
-    this.pins = grown(this.pins, size);
+    this.presence = resized(this.presence, size);
+    this.pins = resized(this.pins, size);
     const parents = new Int32Array(size).fill(-1);
     parents.set(this.parents);
     this.parents = parents;
@@ -515,8 +516,3 @@ function alreadyCached(id: number): KvtierError {
   return new KvtierError(ErrorCode.INVALID_ARGUMENT, `block ${id} is already cached`);
 }
 
-function grown<T extends Uint8Array | Int32Array>(array: T, size: number): T {
-  const grown = new (array.constructor as new (n: number) => T)(size);
-  grown.set(array);
-  return grown;
-}

@@ -7,6 +7,7 @@
  * storage key must be refused, not given a second id that would overwrite the other's bytes.
  */
 import { ErrorCode, KvtierError } from '../errors.js';
+import { resized } from '../memory/resized.js';
 import { assertBlockKey } from './block-keys.js';
 import type { BlockKey } from '../tiers/tier.js';
 
@@ -64,14 +65,8 @@ export class KeyTable {
     }
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.nextId++;
     if ((id + 1) * WORDS > this.words.length) {
-      const grown = new Uint32Array(this.words.length * 2);
-      grown.set(this.words);
-      this.words = grown;
-      if (this.namespaces !== null) {
-        const namespaces = new Uint32Array(this.words.length / WORDS);
-        namespaces.set(this.namespaces);
-        this.namespaces = namespaces;
-      }
+      this.words = resized(this.words, this.words.length * 2);
+      if (this.namespaces !== null) this.namespaces = resized(this.namespaces, this.words.length / WORDS);
     }
     this.words.set(this.probe, id * WORDS);
     if (ns !== 0 && this.namespaces === null) this.namespaces = new Uint32Array(this.words.length / WORDS);

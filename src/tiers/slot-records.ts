@@ -4,6 +4,7 @@
  * a million blocks spends about 30 bytes of bookkeeping on each instead of a Map entry plus a
  * record object (about 180 bytes).
  */
+import { resized } from '../memory/resized.js';
 import type { BlockKey, BlockRecord } from './tier.js';
 
 /** A block key is 128 bits: four 32-bit words, most significant first (the hex order). */
@@ -253,14 +254,6 @@ export class SlotRecords {
       this.table[cell] = slot;
     }
   }
-}
-
-type Column = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
-
-function resized<T extends Column>(column: T, length: number): T {
-  const grown = new (column.constructor as new (length: number) => T)(length);
-  grown.set(column as never);
-  return grown;
 }
 
 /** Parses a well-formed key (32 lowercase hex characters) into four words at `base`. */

@@ -2,6 +2,7 @@
  * A whole trace in compact typed arrays (column per field, block ids renumbered densely), the form
  * the replay driver consumes at tens of millions of block references a second; and its builder.
  */
+import { resized } from '../memory/resized.js';
 import { IdColumn } from './id-column.js';
 import { IdInterner } from './id-interner.js';
 import type { TraceRequest, TraceWarning } from './request.js';
@@ -146,22 +147,16 @@ export class LoadedTraceBuilder {
   }
 
   private resizeRequests(length: number): void {
-    this.timestamps = grown(this.timestamps, length);
-    this.inputLengths = grown(this.inputLengths, length);
-    this.outputLengths = grown(this.outputLengths, length);
-    this.lines = grown(this.lines, length);
-    if (this.sessions !== null) this.sessions = grown(this.sessions, length);
-    this.offsets = grown(this.offsets, length + 1);
+    this.timestamps = resized(this.timestamps, length);
+    this.inputLengths = resized(this.inputLengths, length);
+    this.outputLengths = resized(this.outputLengths, length);
+    this.lines = resized(this.lines, length);
+    if (this.sessions !== null) this.sessions = resized(this.sessions, length);
+    this.offsets = resized(this.offsets, length + 1);
   }
 }
 
 type NumberArray = Float64Array | Int32Array | Uint32Array;
-
-function grown<T extends NumberArray>(array: T, length: number): T {
-  const bigger = new (array.constructor as new (length: number) => T)(length);
-  bigger.set(array);
-  return bigger;
-}
 
 /** A view when the slack is small, else an exact copy (so a big trace does not keep half its arrays empty). */
 function fit<T extends NumberArray>(array: T, length: number): T {
