@@ -39,6 +39,25 @@ function readError(errno: number): Error {
   return Object.assign(new Error(`${code}: positional read failed (errno ${-errno})`), { code, errno });
 }
 
+/**
+ * Writes the two ops of one record read into `ops` at op `index` (native read-op layout: fd,
+ * position, bufferIndex, offset, length): `headerBytes` at `position` into buffer `bufferIndex`,
+ * then the `payloadBytes` right after them into buffer `bufferIndex + 1`.
+ */
+export function setRecordReadOps(ops: Float64Array, index: number, fd: number, position: number, bufferIndex: number, headerBytes: number, payloadBytes: number): void {
+  const row = index * OP_WIDTH;
+  ops[row] = fd;
+  ops[row + 1] = position;
+  ops[row + 2] = bufferIndex;
+  ops[row + 3] = 0;
+  ops[row + 4] = headerBytes;
+  ops[row + 5] = fd;
+  ops[row + 6] = position + headerBytes;
+  ops[row + 7] = bufferIndex + 1;
+  ops[row + 8] = 0;
+  ops[row + 9] = payloadBytes;
+}
+
 /** Batches header + payload reads per turn into native read batches. */
 export class BatchedReader {
   private pending: PendingRead[] = [];
@@ -93,17 +112,7 @@ export class BatchedReader {
       const { fd, position, header, payload } = reads[i]!;
       buffers[2 * i] = header;
       buffers[2 * i + 1] = payload;
-      const row = 2 * i * OP_WIDTH;
-      ops[row] = fd;
-      ops[row + 1] = position;
-      ops[row + 2] = 2 * i;
-      ops[row + 3] = 0;
-      ops[row + 4] = header.byteLength;
-      ops[row + 5] = fd;
-      ops[row + 6] = position + header.byteLength;
-      ops[row + 7] = 2 * i + 1;
-      ops[row + 8] = 0;
-      ops[row + 9] = payload.byteLength;
+      setRecordReadOps(ops, 2 * i, fd, position, 2 * i, header.byteLength, payload.byteLength);
     }
     native.readBatchAsync(buffers, ops, results, checksums).then(
       () => {

@@ -53,7 +53,7 @@ import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import { invalidConfig, ioError, type KvtierError } from '../errors.js';
 import { native } from '../native.js';
-import { BatchedReader } from './batched-reader.js';
+import { BatchedReader, setRecordReadOps } from './batched-reader.js';
 import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
 import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
@@ -163,8 +163,8 @@ export class FileTier extends DurableTier implements Tier {
   private readonly queue: AppendItem[] = [];
   private readonly checksumOps = new Float64Array(3);
   private readonly checksumOut = new BigUint64Array(1);
-  // Scratch of readCached: header + payload as two ops [fd, position, bufferIndex, offset, length].
-  private readonly cachedOps = new Float64Array([0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
+  // Scratch of readCached: header + payload as two read ops (setRecordReadOps).
+  private readonly cachedOps = new Float64Array(10);
   private readonly cachedResults = new Float64Array(2);
   private readonly cachedSums = new BigUint64Array(2);
   private readonly cachedHeader = Buffer.alloc(HEADER_BYTES);
@@ -284,19 +284,12 @@ export class FileTier extends DurableTier implements Tier {
    * -1 when the page cache did not hold them all or the read failed.
    */
   private readCachedRanges(fd: number, position: number, length: number, dst: Uint8Array, withHeader: boolean): number {
-    const ops = this.cachedOps;
-    const headerBytes = withHeader ? HEADER_BYTES : 0;
-    ops[0] = fd;
-    ops[1] = position;
-    ops[4] = headerBytes;
-    ops[5] = fd;
-    ops[6] = position + headerBytes;
-    ops[9] = length;
+    setRecordReadOps(this.cachedOps, 0, fd, position, 0, withHeader ? HEADER_BYTES : 0, length);
     const buffers = this.cachedBuffers;
     buffers[1] = dst;
     const results = this.cachedResults;
     try {
-      native.readBatchCached(buffers, ops, results, this.cachedSums);
+      native.readBatchCached(buffers, this.cachedOps, results, this.cachedSums);
     } finally {
       buffers[1] = this.cachedHeader; // keep no reference to the caller's buffer
     }
