@@ -66,14 +66,16 @@ export abstract class DurableTier {
   protected readonly inflight = new Set<Promise<unknown>>();
   protected readonly onDamage: DamageReporter;
   /**
-   * Records of recently written or verified blocks (an LRU of RECENT_RECORDS): a read of one
+   * Records of recently written or verified blocks (an LRU of RECENT_RECORDS, or of the tier's
+   * capacity when smaller, since it never holds more blocks; lru-cache allocates its arrays for
+   * `max` entries up front): a read of one
    * fetches the payload only and checks it against the record's checksum, sparing the header
    * fetch and decode (a third of a 64 KiB read's cost). A mismatch is not damage yet: the read
    * then takes the full path, which verifies the stored header (the entry may be a step behind a
    * rewrite that has just landed). Bounded, because a record costs about 100 bytes of heap and a
    * durable tier may hold millions of blocks.
    */
-  protected readonly recent = new LRUCache<BlockKey, BlockRecord>({ max: RECENT_RECORDS });
+  protected readonly recent: LRUCache<BlockKey, BlockRecord>;
   /** Set by the subclass once it knows its committed keys. */
   protected ledger!: KeyLedger;
   protected closed = false;
@@ -87,6 +89,7 @@ export abstract class DurableTier {
     this.durability = options.durability ?? 'fast';
     this.device = options.device ?? defaultTierHardware(this.name).device;
     this.onDamage = options.onDamage ?? warnDamage;
+    this.recent = new LRUCache<BlockKey, BlockRecord>({ max: Math.min(RECENT_RECORDS, this.capacityBlocks) });
   }
 
   /** Blocks stored once every in-flight operation lands. */
