@@ -1,5 +1,5 @@
 /**
- * Replay throughput: `npm run bench -- replay [--json] [--runs N] [--quick]`.
+ * Replay throughput: `npm run bench -- replay [--json] [--runs N] [--quick] [--case NAME[,NAME…]]`.
  *
  * Cases, all on the example trace repeated to ≥ 2M block references:
  * - control plane only, per policy (lookup + accesses per request, no timing model);
@@ -9,8 +9,10 @@
  * - the one-pass LRU curve over 7 capacities against 7 separate LRU replays;
  * - a sweep on 1 worker against 2 workers.
  * The C simulator and the control plane must agree on the hit count before anything is timed.
+ * `--case` keeps the cases whose name starts with one of the given prefixes (see CASES).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,13 +26,15 @@ import { loadTrace } from '../src/traces/registry.js';
 import { blockBytes, modelPreset } from '../src/model/geometry.js';
 import { renderVegaLiteSvg } from '../src/report/vega-svg.js';
 import { controlPlaneReplay } from './lib/control-plane-replay.js';
-import { machineHeader, median, medianOf, printTable, type BenchArgs } from './support.js';
+import { listFlag, machineHeader, median, medianOf, printTable, type BenchArgs } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'mooncake_synthetic_trace.jsonl');
 const MIN_REFS = 2_000_000;
 const CAPACITY = 8000;
+/** Case names, in run order, for `--case`. */
+const CASES = ['four-tier-timed', 'control-plane', 'end-to-end', 'curve-7-capacities', 'sweep'] as const;
 
 interface Row {
   name: string;
@@ -41,10 +45,14 @@ interface Row {
   workers?: number;
   speedup?: number;
   seconds?: number;
+  /** End to end: the median over runs of kvtier's CPU time ÷ the C simulator's, in the same pair of runs. */
+  cpuRatio?: number;
   /** End to end: median parse and replay times (s) of the kvtier child, and the C simulator's total. */
   parseSeconds?: number;
   replaySeconds?: number;
   baselineSeconds?: number;
+  /** End to end: the child's first run (s), JIT-cold, as a one-off `kvtier replay` is; not in the medians. */
+  coldSeconds?: number;
 }
 
 function timed(fn: () => void): number {
@@ -54,6 +62,9 @@ function timed(fn: () => void): number {
 }
 
 export async function run(args: BenchArgs): Promise<void> {
+  const prefixes = listFlag(args.rest, '--case');
+  const wanted = new Set(CASES.filter((name) => !prefixes || prefixes.some((p) => name.startsWith(p))));
+  if (wanted.size === 0) throw new Error(`--case matches none of: ${CASES.join(', ')}`);
   const dir = mkdtempSync(join(tmpdir(), 'kvtier-bench-replay-'));
   try {
     // The example trace repeated, shifting each copy's timestamps past the previous one's.
@@ -81,61 +92,67 @@ export async function run(args: BenchArgs): Promise<void> {
       { name: 'flash', capacity: '16384blocks' },
       { name: 'disk', capacity: '65536blocks' },
     ];
-    replay({ trace, model: 'llama-3.1-8b', tiers, opt: false });
-    const fourTier = await medianOf(args.runs, () => refs / timed(() => replay({ trace, model: 'llama-3.1-8b', tiers, opt: false })));
-    rows.push({ name: 'four-tier-timed', policy: 'lru', refsPerSec: fourTier });
+    if (wanted.has('four-tier-timed')) {
+      replay({ trace, model: 'llama-3.1-8b', tiers, opt: false });
+      const fourTier = await medianOf(args.runs, () => refs / timed(() => replay({ trace, model: 'llama-3.1-8b', tiers, opt: false })));
+      rows.push({ name: 'four-tier-timed', policy: 'lru', refsPerSec: fourTier });
+    }
 
     // Control plane alone, per policy.
-    for (const policy of policyNames().filter((p) => p !== 'opt')) {
+    for (const policy of wanted.has('control-plane') ? policyNames().filter((p) => p !== 'opt') : []) {
       controlPlaneReplay(trace, policy, CAPACITY); // warm-up
       const rate = await medianOf(args.runs, () => refs / timed(() => controlPlaneReplay(trace, policy, CAPACITY)));
       rows.push({ name: 'control-plane', policy, refsPerSec: rate });
     }
 
     // End to end: parse + LRU, against the C simulator.
-    const simulator = join(dir, 'lru-sim');
-    execFileSync('cc', ['-O2', '-o', simulator, join(ROOT, 'bench', 'baselines', 'lru-sim.c')]);
-    const cRun = () => execFileSync(simulator, [tracePath, String(CAPACITY)], { encoding: 'utf8' }).trim().split(' ').map(Number);
-    const [cRefs, cHits] = cRun();
-    const ourHits = controlPlaneReplay(trace, 'lru', CAPACITY);
-    if (cRefs !== refs || cHits !== ourHits) {
-      throw new Error(`the C simulator disagrees: ${cHits}/${cRefs} hits vs kvtier's ${ourHits}/${refs}`);
+    if (wanted.has('end-to-end')) {
+      const simulator = join(dir, 'lru-sim');
+      execFileSync('cc', ['-O2', '-o', simulator, join(ROOT, 'bench', 'baselines', 'lru-sim.c')]);
+      const [cRefs, cHits] = runC(simulator, tracePath);
+      const ourHits = controlPlaneReplay(trace, 'lru', CAPACITY);
+      if (cRefs !== refs || cHits !== ourHits) {
+        throw new Error(`the C simulator disagrees: ${cHits}/${cRefs} hits vs kvtier's ${ourHits}/${refs}`);
+      }
+      const pairs = await endToEndPairs(simulator, tracePath, args.runs);
+      if (pairs.hits !== ourHits) throw new Error(`the end-to-end child counted ${pairs.hits} hits, the control plane ${ourHits}`);
+      const endToEnd = median(pairs.runs.map((p) => p.seconds));
+      const cSeconds = median(pairs.runs.map((p) => p.cSeconds));
+      rows.push({
+        name: 'end-to-end',
+        policy: 'lru',
+        refsPerSec: refs / endToEnd,
+        baselineRefsPerSec: refs / cSeconds,
+        ratio: median(pairs.runs.map((p) => p.seconds / p.cSeconds)),
+        cpuRatio: median(pairs.runs.map((p) => p.cpuSeconds / p.cCpuSeconds)),
+        parseSeconds: median(pairs.runs.map((p) => p.parseSeconds)),
+        replaySeconds: median(pairs.runs.map((p) => p.replaySeconds)),
+        baselineSeconds: cSeconds,
+        coldSeconds: pairs.coldSeconds,
+      });
     }
-    const cSeconds = median(Array.from({ length: args.runs }, () => cRun()[2]!));
-    // In a fresh process, like the C program and like `kvtier replay` (see end-to-end-child.ts).
-    const child = JSON.parse(
-      execFileSync(process.execPath, [join(HERE, 'lib', 'end-to-end-child.js'), tracePath, String(CAPACITY), String(args.runs)], { encoding: 'utf8' }),
-    ) as { seconds: number[]; parseSeconds: number[]; replaySeconds: number[]; hits: number };
-    if (child.hits !== ourHits) throw new Error(`the end-to-end child counted ${child.hits} hits, the control plane ${ourHits}`);
-    const endToEnd = median(child.seconds);
-    rows.push({
-      name: 'end-to-end',
-      policy: 'lru',
-      refsPerSec: refs / endToEnd,
-      baselineRefsPerSec: refs / cSeconds,
-      ratio: endToEnd / cSeconds,
-      parseSeconds: median(child.parseSeconds),
-      replaySeconds: median(child.replaySeconds),
-      baselineSeconds: cSeconds,
-    });
 
     // One-pass curve vs separate replays at the same 7 capacities.
-    const capacities = defaultCurveCapacities(trace.uniqueBlocks, 7);
-    const curveSec = await medianOf(args.runs, () => timed(() => lruCurve(trace, capacities)));
-    const separateSec = await medianOf(args.runs, () => timed(() => capacities.forEach((c) => controlPlaneReplay(trace, 'lru', c))));
-    rows.push({ name: 'curve-7-capacities', policy: 'lru', seconds: curveSec, ratio: separateSec / curveSec });
+    if (wanted.has('curve-7-capacities')) {
+      const capacities = defaultCurveCapacities(trace.uniqueBlocks, 7);
+      const curveSec = await medianOf(args.runs, () => timed(() => lruCurve(trace, capacities)));
+      const separateSec = await medianOf(args.runs, () => timed(() => capacities.forEach((c) => controlPlaneReplay(trace, 'lru', c))));
+      rows.push({ name: 'curve-7-capacities', policy: 'lru', seconds: curveSec, ratio: separateSec / curveSec });
+    }
 
     // Sweep speed-up from 1 to 2 workers.
-    const configs = expandGrid(
-      { policy: ['lru', 's3fifo', 'arc', 'fifo'], capacityScale: [0.25, 0.5, 1, 2], layout: { two: ['hbm=1000blocks', 'ddr=8000blocks'] } },
-      'bench grid',
-      (model) => blockBytes(modelPreset(model), trace.blockTokens),
-    );
-    const sweepSec = async (workers: number) =>
-      medianOf(Math.min(args.runs, 3), async () => (await runSweep({ tracePath, configs, workers, opt: false })).wallSec);
-    const one = await sweepSec(1);
-    const two = await sweepSec(2);
-    rows.push({ name: 'sweep', workers: 2, speedup: one / two, seconds: two });
+    if (wanted.has('sweep')) {
+      const configs = expandGrid(
+        { policy: ['lru', 's3fifo', 'arc', 'fifo'], capacityScale: [0.25, 0.5, 1, 2], layout: { two: ['hbm=1000blocks', 'ddr=8000blocks'] } },
+        'bench grid',
+        (model) => blockBytes(modelPreset(model), trace.blockTokens),
+      );
+      const sweepSec = async (workers: number) =>
+        medianOf(Math.min(args.runs, 3), async () => (await runSweep({ tracePath, configs, workers, opt: false })).wallSec);
+      const one = await sweepSec(1);
+      const two = await sweepSec(2);
+      rows.push({ name: 'sweep', workers: 2, speedup: one / two, seconds: two });
+    }
 
     const chartAt = args.rest.indexOf('--chart');
     if (chartAt >= 0) await writeChart(args.rest[chartAt + 1] ?? 'bench-replay.svg', rows);
@@ -159,9 +176,57 @@ export async function run(args: BenchArgs): Promise<void> {
     for (const r of rows) {
       if (r.parseSeconds === undefined || r.replaySeconds === undefined || r.baselineSeconds === undefined) continue;
       console.log(`# end to end, medians: parse ${ms(r.parseSeconds)}, LRU replay ${ms(r.replaySeconds)}; C simulator ${ms(r.baselineSeconds)} in all`);
+      console.log(`# end to end, ratio = median of per-pair kvtier ÷ C (runs alternate); CPU-time ratio ${r.cpuRatio!.toFixed(2)}; kvtier's first, JIT-cold run ${ms(r.coldSeconds!)}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** One run of the C simulator: [refs, hits, seconds, cpuSeconds]. */
+function runC(simulator: string, tracePath: string): number[] {
+  return execFileSync(simulator, [tracePath, String(CAPACITY)], { encoding: 'utf8' }).trim().split(' ').map(Number);
+}
+
+interface EndToEndRun {
+  seconds: number;
+  parseSeconds: number;
+  replaySeconds: number;
+  cpuSeconds: number;
+  hits: number;
+}
+
+/**
+ * `runs` pairs of end-to-end runs, the C simulator's and kvtier's (in one fresh child process, see
+ * end-to-end-child.ts) one after the other, alternating which goes first, so a pair sees one moment
+ * of a noisy machine and its ratio means something even when the machine's speed drifts between
+ * pairs. The child's first run (JIT-cold) and a second one are warm-ups, outside the pairs.
+ */
+async function endToEndPairs(simulator: string, tracePath: string, runs: number) {
+  const child = spawn(process.execPath, [join(HERE, 'lib', 'end-to-end-child.js'), tracePath, String(CAPACITY)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const ours = async (): Promise<EndToEndRun> => {
+    child.stdin.write('run\n');
+    const answer = await answers.next();
+    if (answer.done) throw new Error('the end-to-end child exited early');
+    return JSON.parse(answer.value) as EndToEndRun;
+  };
+  try {
+    const cold = await ours();
+    await ours();
+    const pairs = [];
+    for (let i = 0; i < runs; i++) {
+      const cFirst = i % 2 === 0;
+      const c = cFirst ? runC(simulator, tracePath) : [];
+      const run = await ours();
+      const [, , cSeconds, cCpuSeconds] = cFirst ? c : runC(simulator, tracePath);
+      pairs.push({ ...run, cSeconds: cSeconds!, cCpuSeconds: cCpuSeconds! });
+    }
+    return { runs: pairs, hits: cold.hits, coldSeconds: cold.seconds };
+  } finally {
+    child.stdin.end();
   }
 }
 

@@ -27,6 +27,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   return args;
 }
 
+/** The value after `flag` in `rest`, split at commas; null when the flag is absent. */
+export function listFlag(rest: readonly string[], flag: string): string[] | null {
+  const at = rest.indexOf(flag);
+  if (at < 0) return null;
+  const values = (rest[at + 1] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (values.length === 0) throw new Error(`${flag} needs a value`);
+  return values;
+}
+
 /** The median of a non-empty list. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

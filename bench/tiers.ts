@@ -22,7 +22,7 @@ import { checksum } from '../src/memory/copy-batch.js';
 import { FileTier } from '../src/tiers/file-tier.js';
 import { LmdbTier } from '../src/tiers/lmdb-tier.js';
 import type { BlockRecord, Durability, Tier } from '../src/tiers/tier.js';
-import { formatBytes, machineHeader, median, printTable, type BenchArgs } from './support.js';
+import { formatBytes, listFlag, machineHeader, median, printTable, type BenchArgs } from './support.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -381,15 +381,6 @@ interface Settings {
   blockSizes: readonly number[];
   /** Cases measured, in table order. */
   cases: readonly TierBenchCase[];
-}
-
-/** The value after `flag` in `rest`, split at commas; null when the flag is absent. */
-function listFlag(rest: readonly string[], flag: string): string[] | null {
-  const at = rest.indexOf(flag);
-  if (at < 0) return null;
-  const values = (rest[at + 1] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
-  if (values.length === 0) throw new Error(`${flag} needs a value`);
-  return values;
 }
 
 function settings(args: BenchArgs): Settings {

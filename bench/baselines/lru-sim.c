@@ -4,7 +4,8 @@
  * look up and update a hash map plus a linked list per block reference), so kvtier's end-to-end
  * replay time can be compared with it in the same run on the same machine.
  *
- * usage: lru-sim TRACE CAPACITY_BLOCKS   → prints "refs hits seconds"
+ * usage: lru-sim TRACE CAPACITY_BLOCKS   → prints "refs hits seconds cpuSeconds"
+ * (wall time, and the process's CPU time, which moves less with a neighbour's load)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -54,8 +55,9 @@ static void erase_key(int64_t key) {
 
 int main(int argc, char **argv) {
   if (argc != 3) { fprintf(stderr, "usage: %s TRACE CAPACITY\n", argv[0]); return 2; }
-  struct timespec t0, t1;
+  struct timespec t0, t1, cpu0, cpu1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
   int32_t capacity = atoi(argv[2]);
   FILE *file = fopen(argv[1], "rb");
   if (!file) { perror(argv[1]); return 1; }
@@ -115,6 +117,8 @@ int main(int argc, char **argv) {
     line = *end ? end + 1 : end;
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  printf("%ld %ld %.6f\n", refs, hits, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
+  printf("%ld %ld %.6f %.6f\n", refs, hits, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+         (cpu1.tv_sec - cpu0.tv_sec) + (cpu1.tv_nsec - cpu0.tv_nsec) / 1e9);
   return 0;
 }
