@@ -2,6 +2,7 @@
 import type { ControlTierCounters } from '../engine/control-plane.js';
 import type { DeviceModel } from '../hardware/device.js';
 import type { GpuModel } from './gpu.js';
+import { nearestRankQuantiles } from './order-statistics.js';
 import { gpuSavings } from './prefill-model.js';
 import type { TransferQueues } from './transfer-queues.js';
 import type { CurvePoint } from './lru-curve.js';
@@ -196,9 +197,8 @@ function sum(values: Float64Array): number {
 /** Nearest-rank percentiles of the samples. */
 export function percentiles(values: Float64Array): Percentiles {
   if (values.length === 0) return { p50: 0, p90: 0, p99: 0, mean: 0 };
-  const sorted = Float64Array.from(values).sort();
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-  return { p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), mean: sum(sorted) / sorted.length };
+  const [p50, p90, p99] = nearestRankQuantiles(values, [0.5, 0.9, 0.99]);
+  return { p50: p50!, p90: p90!, p99: p99!, mean: sum(values) / values.length };
 }
 
 function subsample(values: Float64Array, max: number): number[] {
