@@ -15,9 +15,9 @@ uint64_t Xxh3(const uint8_t* data, size_t length);
 // Long inputs are copied stripe by stripe as they are hashed, so the source is read once.
 uint64_t CopyXxh3(uint8_t* dst, const uint8_t* src, size_t length);
 
-// Environment variable that forces the long-input kernel ("scalar", "sse2" or "avx2"), so tests
-// can check every kernel this CPU has on one machine. A kernel the CPU lacks is refused with a
-// warning on stderr, and the default (the widest the CPU has) is used.
+// Environment variable that forces the long-input kernel ("scalar", "sse2", "avx2" or "avx512"),
+// so tests can check every kernel this CPU has on one machine. A kernel the CPU lacks is refused
+// with a warning on stderr, and the default (the widest the CPU has) is used.
 inline constexpr const char* kXxh3KernelEnv = "KVTIER_XXH3_KERNEL";
 
 }  // namespace kvtier

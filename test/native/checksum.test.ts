@@ -110,7 +110,10 @@ function kernels(): string[] {
   } catch {
     return ['scalar', 'sse2'];
   }
-  return /\bavx2\b/.test(flags) ? ['scalar', 'sse2', 'avx2'] : ['scalar', 'sse2'];
+  const found = ['scalar', 'sse2'];
+  if (/\bavx2\b/.test(flags)) found.push('avx2');
+  if (/\bavx512f\b/.test(flags)) found.push('avx512');
+  return found;
 }
 
 describe('XXH3-64', () => {
