@@ -6,7 +6,8 @@
  *   npm run build && npm run bench -- tiers [--json] [--runs N] [--quick] [--synced] [--inflight N]
  *     [--case NAME[,NAME…]] [--size SIZE[,SIZE…]] [--bytes SIZE]
  *
- * Every case and size starts with one discarded run of each side (JIT warm-up), then `--runs` timed ones.
+ * Every case and size starts with discarded runs of each side (JIT warm-up: 2–6 pairs, 4096
+ * operations per side where that fits, see warmUp), then `--runs` timed ones.
  * `--case` keeps the cases whose name starts with one of the given prefixes ("disk read", "flash");
  * `--size` keeps the given block sizes ("64KiB,256KiB"); `--bytes` sets the bytes moved per run
  * (default 64 MiB, 16 MiB with --quick): more gives steadier figures on a busy machine.
@@ -422,6 +423,33 @@ function payloadsFor(blockBytes: number): { bytes: Buffer; checksum: bigint }[] 
   });
 }
 
+/**
+ * Operations each side does in discarded runs before timing (see warmUp). Measured on 64 KiB disk
+ * writes (1024 per run), fresh processes: the tier's second and third runs took 76–98 and 63–84 ms
+ * of CPU, its fourth and later 33–46 (the raw writes' about 47 from their second run on); 4096
+ * operations leave a margin.
+ */
+const WARMUP_OPERATIONS = 4096;
+/** Bounds on the discarded pairs of runs, so large blocks (few operations per run) stay cheap. */
+const MIN_WARMUP_PAIRS = 2;
+const MAX_WARMUP_PAIRS = 6;
+
+/**
+ * Discarded runs of both sides, in pairs (baseline, then tier), until each has done WARMUP_OPERATIONS
+ * operations (within the pair bounds). The tier's JavaScript is compiled and re-optimised over
+ * thousands of calls (V8 counts calls, not bytes), while the baselines are mostly native code:
+ * with one discarded run, as before, the tier's first two timed 64 KiB runs were still warming up
+ * (half the MB/s at twice the CPU time), two of the seven runs of the median. Counted in pairs, so
+ * both sides get the same warm-up.
+ */
+async function warmUp(blocks: number, tier: () => Promise<Timing>, baseline: () => Promise<Timing>): Promise<void> {
+  const pairs = Math.min(MAX_WARMUP_PAIRS, Math.max(MIN_WARMUP_PAIRS, Math.ceil(WARMUP_OPERATIONS / blocks)));
+  for (let pair = 0; pair < pairs; pair++) {
+    await baseline();
+    await tier();
+  }
+}
+
 /** Runs every selected case at every selected block size; medians over `runs` runs, each on a fresh directory. */
 export async function measureAll(options: Settings): Promise<TierBenchResult[]> {
   const results: TierBenchResult[] = [];
@@ -442,11 +470,7 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
         }
       };
       const megabytes = (blocks * blockBytes) / 1e6;
-      // One discarded run of each side first: the tier's JavaScript is still being compiled in its
-      // first runs of a case (measured: a fresh process's first 64 KiB flash-write runs took twice
-      // as long as its sixth), while the baseline is mostly native code.
-      await once(benchCase.measureBaseline);
-      await once(benchCase.measure);
+      await warmUp(blocks, () => once(benchCase.measure), () => once(benchCase.measureBaseline));
       for (let run = 0; run < options.runs; run++) {
         // Alternate which goes first, so neither always runs behind the other's background writeback.
         const tierFirst = run % 2 === 1;
