@@ -58,10 +58,27 @@ export function setRecordReadOps(ops: Float64Array, index: number, fd: number, p
   ops[row + 9] = payloadBytes;
 }
 
+/**
+ * The arrays one native batch writes into, kept for the next batch once it settles. Fresh typed
+ * arrays per batch cost more than their size suggests: node-api moves a small (on-heap) typed
+ * array's bytes off the heap the first time it hands out their address, so each batch paid
+ * three backing-store allocations, and the GC their release.
+ */
+interface BatchScratch {
+  readonly ops: Float64Array;
+  readonly results: Float64Array;
+  readonly checksums: BigUint64Array;
+}
+
 /** Batches header + payload reads per turn into native read batches. */
 export class BatchedReader {
   private pending: PendingRead[] = [];
   private scheduled = false;
+  /**
+   * Scratch of settled batches by op count (exactly sized: the native side counts ops by the
+   * length of `ops`), as many per count as batches of that count were once in flight.
+   */
+  private readonly spare = new Map<number, BatchScratch[]>();
 
   /**
    * @param maxBatchBytes bytes one native batch reads at most (a single larger read still goes alone)
@@ -105,9 +122,8 @@ export class BatchedReader {
   private submit(reads: readonly PendingRead[]): void {
     const count = reads.length * 2;
     const buffers: Uint8Array[] = new Array<Uint8Array>(count);
-    const ops = new Float64Array(count * OP_WIDTH);
-    const results = new Float64Array(count);
-    const checksums = new BigUint64Array(count);
+    const scratch = this.takeScratch(count);
+    const { ops, results, checksums } = scratch;
     for (let i = 0; i < reads.length; i++) {
       const { fd, position, header, payload } = reads[i]!;
       buffers[2 * i] = header;
@@ -116,18 +132,39 @@ export class BatchedReader {
     }
     native.readBatchAsync(buffers, ops, results, checksums).then(
       () => {
-        for (let i = 0; i < reads.length; i++) {
-          const headerBytes = results[2 * i]!;
-          const payloadBytes = results[2 * i + 1]!;
-          if (headerBytes < 0) reads[i]!.done(readError(headerBytes), 0, 0n);
-          else if (payloadBytes < 0) reads[i]!.done(readError(payloadBytes), headerBytes, 0n);
-          else reads[i]!.done(null, headerBytes + payloadBytes, checksums[2 * i + 1]!);
+        try {
+          for (let i = 0; i < reads.length; i++) {
+            const headerBytes = results[2 * i]!;
+            const payloadBytes = results[2 * i + 1]!;
+            if (headerBytes < 0) reads[i]!.done(readError(headerBytes), 0, 0n);
+            else if (payloadBytes < 0) reads[i]!.done(readError(payloadBytes), headerBytes, 0n);
+            else reads[i]!.done(null, headerBytes + payloadBytes, checksums[2 * i + 1]!);
+          }
+        } finally {
+          // Reads issued by a `done` are submitted in a later microtask (flush), never before this.
+          this.giveBack(scratch);
         }
       },
       (cause: unknown) => {
+        // A rejection is an argument error, raised before any read: the scratch is free again.
+        this.giveBack(scratch);
         const error = cause instanceof Error ? cause : new Error(String(cause));
         for (const read of reads) read.done(error, 0, 0n);
       },
     );
+  }
+
+  /** Scratch for a batch of `count` ops: a spare one, else a new one. */
+  private takeScratch(count: number): BatchScratch {
+    const spare = this.spare.get(count)?.pop();
+    if (spare !== undefined) return spare;
+    return { ops: new Float64Array(count * OP_WIDTH), results: new Float64Array(count), checksums: new BigUint64Array(count) };
+  }
+
+  private giveBack(scratch: BatchScratch): void {
+    const count = scratch.results.length;
+    const spares = this.spare.get(count);
+    if (spares === undefined) this.spare.set(count, [scratch]);
+    else spares.push(scratch);
   }
 }

@@ -73,6 +73,48 @@ describe('BatchedReader', () => {
     expect(batches).toEqual([3, 2, 2, 2, 1]);
   });
 
+  it('reuses the arrays of settled batches, also for reads issued while one settles, without mixing their results', async () => {
+    const reader = new BatchedReader(1 << 20, 4);
+    const resultArrays = new Set<Float64Array>();
+    let batches = 0;
+    const original = native.readBatchAsync.bind(native);
+    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
+    spied.readBatchAsync = (buffers, ops, results, sums) => {
+      batches++;
+      resultArrays.add(results);
+      return original(buffers, ops, results, sums);
+    };
+    const headerBytesAt = (step: number): number => 8 + (step % 4) * 8;
+    // A chain issues its next reads from the previous ones' settlement, 1 to 3 reads at a time,
+    // so each settling batch's arrays are handed back while a `done` is issuing the next batch.
+    const chain = async (lane: number): Promise<void> => {
+      for (let step = 0; step < 12; step++) {
+        const width = 1 + ((step + lane) % 3);
+        const headerBytes = headerBytesAt(step);
+        const payloadBytes = 500 + lane;
+        const positions = Array.from({ length: width }, (_, k) => (lane * 1500 + step * 310 + k * 97) % 9000);
+        const outcomes = await Promise.all(positions.map((at) => read(reader, fd, at, headerBytes, payloadBytes)));
+        outcomes.forEach((outcome, k) => {
+          const at = positions[k]!;
+          expect(outcome.error).toBeNull();
+          expect(outcome.bytesRead).toBe(headerBytes + payloadBytes);
+          expect(Buffer.from(outcome.header).equals(Buffer.from(content.subarray(at, at + headerBytes)))).toBe(true);
+          expect(outcome.sum).toBe(checksum(content.subarray(at + headerBytes, at + headerBytes + payloadBytes)));
+        });
+      }
+    };
+    try {
+      // One chain: one batch per step, of 1, 2 or 3 reads; one set of arrays per batch size.
+      await chain(0);
+      expect(batches).toBe(12);
+      expect(resultArrays.size).toBe(3);
+      // Three chains at once: batches of several sizes overlap and share arrays as they settle.
+      await Promise.all([0, 1, 2].map(chain));
+    } finally {
+      spied.readBatchAsync = original;
+    }
+  });
+
   it('reports a short read at the end of the file by its byte count', async () => {
     const outcome = await read(new BatchedReader(1 << 20, 64), fd, FILE_BYTES - 100, 16, 600);
     expect(outcome.error).toBeNull();
