@@ -54,6 +54,8 @@ export interface TierStats extends ControlTierCounters {
   wallMs: number;
   checksumErrors: number;
   ioErrors: number;
+  /** Times this tier forced written bytes to stable storage (fdatasync, fsync, a synced LMDB commit). */
+  syncs: number;
 }
 
 /** What `KvCache.stats()` returns. */
@@ -102,6 +104,7 @@ export function buildStats(
         wallMs: io.wallMs,
         checksumErrors: io.checksumErrors,
         ioErrors: io.ioErrors,
+        syncs: io.syncs,
       };
     }),
     lookups: counters.lookups,

@@ -42,9 +42,9 @@
  * read fused with the payload's XXH3-64, then verify the header and that checksum; damage is a
  * miss, counted, reported and removed. A record the page cache holds (the usual case for a block
  * written or read lately) is read on the calling thread (native readBatchCached, which never waits
- * on a device), since a thread-pool hop costs more than copying 64 KiB; a block whose record is in
- * `recent` then reads its payload only and checks it against that record. Anything else goes to
- * the thread pool, batched with the other reads of the same turn (batched-reader.ts).
+ * on a device), since a thread-pool hop costs more than copying 64 KiB. Anything else goes to the
+ * thread pool, batched with the other reads of the same turn (batched-reader.ts). On either path,
+ * a block whose record is in `recent` reads its payload only and checks it against that record.
  * Written payloads are not copied: `bytes` must stay unchanged until write() settles (a change
  * would be caught by the checksum on read, never served).
  */
@@ -53,7 +53,7 @@ import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import { invalidConfig, ioError, type KvtierError } from '../errors.js';
 import { native } from '../native.js';
-import { BatchedReader, setRecordReadOps } from './batched-reader.js';
+import { BatchedReader, setRecordReadOps, type RecordReadDone } from './batched-reader.js';
 import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
 import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
@@ -142,6 +142,24 @@ const MAX_READ_BATCH_READS = 4;
  */
 const MAX_CACHED_READ_BYTES = 2 ** 18 + HEADER_BYTES;
 const { EOPNOTSUPP } = constants.errno;
+/** The header buffer of a payload-only read (readKnown): an op of no bytes, which costs no syscall. */
+const NO_HEADER = new Uint8Array(0);
+
+/** fdatasyncs a sealed segment by path; one that compaction has deleted since has nothing to sync. */
+async function syncSealed(path: string): Promise<void> {
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw cause;
+  }
+  try {
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+}
 
 function tombstoneRecord(key: BlockKey): BlockRecord {
   return { key, parent: null, namespace: '', length: 0, checksum: 0n };
@@ -175,6 +193,13 @@ export class FileTier extends DurableTier implements Tier {
   private writer!: FileHandle;
   /** The active segment must not take more appends (a failed batch could not be truncated away). */
   private activeSealed = false;
+  /**
+   * In `fast` mode, what flush() still has to force to storage besides the active segment: the
+   * segments sealed since the last flush (their appends were never synced), and the directory
+   * when segment files were created since (a synced file under an unsynced name is lost too).
+   */
+  private readonly unsyncedSegments = new Set<string>();
+  private directoryUnsynced = false;
   private draining: Promise<void> | null = null;
   private compaction: Promise<void> | null = null;
   private compactions = 0;
@@ -245,7 +270,11 @@ export class FileTier extends DurableTier implements Tier {
       const record = this.readCached(key, location, dst);
       if (record !== undefined) return record;
     }
-    return new Promise((resolve, reject) => this.readRecord(key, location, dst, true, resolve, reject));
+    return new Promise((resolve, reject) => {
+      const known = this.recent.get(key);
+      if (known !== undefined && known.length === location.recordBytes - HEADER_BYTES) this.readKnown(key, location, known, dst, resolve, reject);
+      else this.readRecord(key, location, dst, true, resolve, reject);
+    });
   }
 
   /**
@@ -318,10 +347,8 @@ export class FileTier extends DurableTier implements Tier {
   ): void {
     const length = location.recordBytes - HEADER_BYTES;
     const header = Buffer.allocUnsafe(HEADER_BYTES);
-    const lease = this.handles.acquire(location.segment.path);
     const payload = dst.byteLength === length ? dst : dst.subarray(0, length);
-    const done = (error: Error | null, bytesRead: number, payloadChecksum: bigint): void => {
-      lease.release();
+    this.leasedRead(location, location.offset, header, payload, (error, bytesRead, payloadChecksum) => {
       try {
         if (error === null) {
           resolve(this.verified(key, location, header, bytesRead, dst, payloadChecksum));
@@ -339,12 +366,49 @@ export class FileTier extends DurableTier implements Tier {
       } catch (cause) {
         reject(cause);
       }
+    });
+  }
+
+  /**
+   * The pool read of a block whose record is in `recent`, as readCached does it: the payload only
+   * (one pread straight into `dst`, no header buffer to fill, hash and decode), checked against
+   * the record's checksum. Any other outcome (a failed or short read, other bytes) is not damage
+   * yet: the block then takes the full path (readRecord), which verifies the stored header too.
+   */
+  private readKnown(
+    key: BlockKey,
+    location: Location,
+    known: BlockRecord,
+    dst: Uint8Array,
+    resolve: (record: BlockRecord | null) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    const payload = dst.byteLength === known.length ? dst : dst.subarray(0, known.length);
+    this.leasedRead(location, location.offset + HEADER_BYTES, NO_HEADER, payload, (error, bytesRead, payloadChecksum) => {
+      try {
+        if (error === null && bytesRead === known.length && payloadChecksum === known.checksum) resolve(known);
+        else this.readRecord(key, location, dst, true, resolve, reject);
+      } catch (cause) {
+        reject(cause); // a batch's `done` must not throw
+      }
+    });
+  }
+
+  /**
+   * A batched pool read from the location's segment file, holding a lease on it (so it is not
+   * closed under the read) until the read is done; the file is opened first if need be.
+   */
+  private leasedRead(location: Location, position: number, header: Uint8Array, payload: Uint8Array, done: RecordReadDone): void {
+    const lease = this.handles.acquire(location.segment.path);
+    const settled: RecordReadDone = (error, bytesRead, payloadChecksum) => {
+      lease.release();
+      done(error, bytesRead, payloadChecksum);
     };
-    if (lease.fd >= 0) this.reader.read(lease.fd, location.offset, header, payload, done);
+    if (lease.fd >= 0) this.reader.read(lease.fd, position, header, payload, settled);
     else {
       lease.handle.then(
-        (handle) => this.reader.read(handle.fd, location.offset, header, payload, done),
-        (cause: unknown) => done(cause instanceof Error ? cause : new Error(String(cause)), 0, 0n),
+        (handle) => this.reader.read(handle.fd, position, header, payload, settled),
+        (cause: unknown) => settled(cause instanceof Error ? cause : new Error(String(cause)), 0, 0n),
       );
     }
   }
@@ -396,11 +460,33 @@ export class FileTier extends DurableTier implements Tier {
     }
   }
 
-  /** Waits for queued appends; in `fast` mode also fdatasyncs the active segment. */
+  /**
+   * Waits for queued appends; in `fast` mode also forces every append so far to storage: the
+   * active segment, the segments sealed since the last flush, and the directory entries of
+   * segments created since.
+   */
   async flush(): Promise<void> {
     this.assertOpen();
     await this.idle();
-    if (this.durability === 'fast') await this.timedIo('flush failed', () => this.writer.datasync());
+    if (this.durability !== 'fast') return;
+    await this.timedIo('flush failed', async () => {
+      await this.writer.datasync();
+      this.io.syncs++;
+      for (const path of [...this.unsyncedSegments]) {
+        await syncSealed(path);
+        this.io.syncs++;
+        this.unsyncedSegments.delete(path);
+      }
+      if (this.directoryUnsynced) {
+        this.directoryUnsynced = false;
+        try {
+          await this.syncDirectory();
+        } catch (cause) {
+          this.directoryUnsynced = true;
+          throw cause;
+        }
+      }
+    });
   }
 
   /** Stops compaction, lets queued appends finish, then closes every file. Idempotent. */
@@ -604,7 +690,10 @@ export class FileTier extends DurableTier implements Tier {
     if (placed.length === 0) return;
     try {
       await writeAll(this.writer, placed.flatMap(({ item }) => item.buffers), start);
-      if (this.durability === 'synced') await this.writer.datasync();
+      if (this.durability === 'synced') {
+        await this.writer.datasync();
+        this.io.syncs++;
+      }
     } catch (cause) {
       this.io.ioErrors += placed.length;
       await this.discardFrom(start);
@@ -636,8 +725,13 @@ export class FileTier extends DurableTier implements Tier {
   private async startSegment(seq: number): Promise<void> {
     const segment: Segment = { seq, path: join(this.dir, segmentFileName(seq)), size: 0, deadBytes: 0, liveRecords: 0 };
     const writer = await open(segment.path, 'wx');
-    if (this.durability === 'synced') await this.syncDirectory();
     const previous = this.writer as FileHandle | undefined;
+    if (this.durability === 'synced') await this.syncDirectory();
+    else {
+      this.directoryUnsynced = true;
+      // Not synced here: that would stall appends for the whole segment's writeback.
+      if (previous !== undefined) this.unsyncedSegments.add(this.active.path);
+    }
     this.segments.set(seq, segment);
     this.active = segment;
     this.writer = writer;
@@ -650,6 +744,7 @@ export class FileTier extends DurableTier implements Tier {
     const directory = await open(this.dir, 'r');
     try {
       await directory.sync();
+      this.io.syncs++;
     } finally {
       await directory.close();
     }

@@ -283,7 +283,12 @@ export class LmdbTier extends DurableTier implements Tier {
   async flush(): Promise<void> {
     this.assertOpen();
     await Promise.allSettled([...this.inflight]);
-    if (this.durability === 'fast') await this.timedIo('flush failed', () => this.syncEnv());
+    if (this.durability === 'fast') {
+      await this.timedIo('flush failed', async () => {
+        await this.syncEnv();
+        this.io.syncs++;
+      });
+    }
   }
 
   /** Waits for in-flight operations, then closes the environment. Idempotent. */
@@ -355,6 +360,8 @@ export class LmdbTier extends DurableTier implements Tier {
     let failure: { cause: unknown } | null = null;
     try {
       await committed;
+      // In `synced` mode the commit returned once LMDB had synced it.
+      if (this.durability === 'synced') this.io.syncs++;
     } catch (cause) {
       failure = { cause };
     }

@@ -33,6 +33,11 @@ export interface TierIoStats {
   checksumErrors: number;
   /** Failed reads or writes (LMDB, fs). */
   ioErrors: number;
+  /**
+   * Times the tier forced written bytes to stable storage: an fdatasync/fsync of a file or a
+   * directory, or an LMDB commit or environment sync that waited for the disk.
+   */
+  syncs: number;
   /** Wall-clock milliseconds spent in this tier's I/O. */
   wallMs: number;
 }
@@ -92,5 +97,5 @@ export function isMemoryTier(tier: Tier): tier is MemoryTier {
 
 /** Fresh zeroed I/O counters. */
 export function emptyIoStats(): TierIoStats {
-  return { reads: 0, writes: 0, deletes: 0, bytesRead: 0, bytesWritten: 0, checksumErrors: 0, ioErrors: 0, wallMs: 0 };
+  return { reads: 0, writes: 0, deletes: 0, bytesRead: 0, bytesWritten: 0, checksumErrors: 0, ioErrors: 0, syncs: 0, wallMs: 0 };
 }

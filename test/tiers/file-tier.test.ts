@@ -112,6 +112,37 @@ describe('FileTier (disk)', () => {
     expect(damage.reports).toHaveLength(1);
   });
 
+  it('reads only the payload of a block whose record it knows, on the pool too, and still catches damage there', async () => {
+    // Too large for the calling-thread read: these reads go to the pool.
+    const large = 512 * 1024;
+    await tier.close();
+    tier = await open({ blockBytes: large });
+    const blocks = await writeBlocksTo(tier, [1, 2], large);
+    const headerOps: number[] = [];
+    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
+    const original = spied.readBatchAsync;
+    spied.readBatchAsync = (buffers, ops, results, sums) => {
+      for (let op = 0; op < ops.length; op += 10) headerOps.push(ops[op + 4]!);
+      return original.call(native, buffers, ops, results, sums);
+    };
+    try {
+      // Both records are known from their writes: one payload-only read each.
+      await expectServedBy(tier, blocks, large);
+      expect(headerOps).toEqual([0, 0]);
+      headerOps.length = 0;
+      await flipByte(segment(0), HEADER_BYTES + large + HEADER_BYTES + 4321);
+      expect(await tier.read(blocks[1]!.record.key, new Uint8Array(large))).toBeNull();
+    } finally {
+      spied.readBatchAsync = original;
+    }
+    // The payload-only read did not match, so the full read (header too) decided: damage.
+    expect(headerOps).toEqual([0, HEADER_BYTES]);
+    expect(tier.stats().checksumErrors).toBe(1);
+    expect(damage.reports.map((r) => [r.key, r.reason])).toEqual([[blocks[1]!.record.key, 'payload checksum mismatch']]);
+    expect(tier.has(blocks[1]!.record.key)).toBe(false);
+    await expectServedBy(tier, [blocks[0]!], large);
+  });
+
   it('drops the rest of a segment after a damaged header, keeping everything before it', async () => {
     const blocks = await writeBlocks([1, 2, 3, 4]);
     await tier.close();
@@ -440,6 +471,29 @@ describe('FileTier (disk)', () => {
     tier = await open({ durability: 'synced', segmentBytes: 3 * RECORD_BYTES });
     await expectServed([blocks[0]!, ...blocks.slice(2)]);
     await expectAbsent([blocks[1]!]);
+  });
+
+  it('in fast mode, flush() also syncs the segments sealed since the last flush and the new directory entries', async () => {
+    await tier.close();
+    tier = await open({ segmentBytes: 3 * RECORD_BYTES, compactDeadRatio: 0.25 });
+    const blocks = await writeBlocks([1, 2, 3, 4, 5, 6, 7, 8]); // segments 1 and 2 sealed, 3 active
+    expect((await readdir(dir)).filter((f) => f.endsWith('.kvs'))).toHaveLength(3);
+    expect(tier.stats().syncs).toBe(0); // fast: nothing forced until flush
+    await tier.flush();
+    // The active segment, the two sealed ones, then the directory (three segment files created).
+    expect(tier.stats().syncs).toBe(4);
+    await tier.flush();
+    expect(tier.stats().syncs).toBe(5); // nothing new: the active segment only
+
+    // A sealed segment that compaction deletes before the next flush has nothing left to sync.
+    const more = await writeBlocks([9, 10, 11, 12, 13]); // 9 ends segment 2 (from 0), 10–12 fill segment 3
+    await Promise.all(more.slice(1, 4).map(({ record }) => tier.delete(record.key)));
+    await tier.compact();
+    const files = await readdir(dir);
+    expect([2, 3].map((seq) => files.includes(segmentFileName(seq)))).toEqual([false, false]); // sealed, unsynced, compacted away
+    await tier.flush();
+    expect(tier.stats().ioErrors).toBe(0);
+    await expectServed([...blocks, more[0]!, more[4]!]);
   });
 
   it('rejects invalid options with ERR_CONFIG', async () => {

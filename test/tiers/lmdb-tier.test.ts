@@ -213,6 +213,21 @@ describe('LmdbTier (flash)', () => {
     expect(tier.blockCount).toBe(4);
   });
 
+  it('counts the syncs it forces: one per flush() in fast mode, one per commit in synced mode', async () => {
+    await writeBlocks([1, 2, 3]);
+    expect(tier.stats().syncs).toBe(0);
+    await tier.flush();
+    await tier.flush();
+    expect(tier.stats().syncs).toBe(2);
+    await tier.close();
+    tier = await open({ durability: 'synced' });
+    await writeBlocks([4]);
+    await writeBlocks([5]);
+    expect(tier.stats().syncs).toBe(2); // one write per commit here (each awaited before the next)
+    await tier.flush();
+    expect(tier.stats().syncs).toBe(2); // synced commits leave nothing for flush() to force
+  });
+
   it('in synced mode, resolves writes once flushed and keeps them across reopen', async () => {
     await tier.close();
     tier = await open({ durability: 'synced' });
