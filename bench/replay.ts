@@ -26,7 +26,7 @@ import { loadTrace } from '../src/traces/registry.js';
 import { blockBytes, modelPreset } from '../src/model/geometry.js';
 import { renderVegaLiteSvg } from '../src/report/vega-svg.js';
 import { controlPlaneReplay } from './lib/control-plane-replay.js';
-import { listFlag, machineHeader, median, medianOf, printTable, type BenchArgs } from './support.js';
+import { alternatingPairs, listFlag, machineHeader, median, medianOf, printTable, type BenchArgs } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -150,14 +150,8 @@ export async function run(args: BenchArgs): Promise<void> {
       // Pairs of sweeps on 1 and on 2 workers, alternating which goes first (as for end to end): the
       // speed-up is the median of the per-pair ratios, so a slow moment of the machine hits both sides.
       const sweepSec = async (workers: number) => (await runSweep({ tracePath, configs, workers, opt: false })).wallSec;
-      const pairs: { one: number; two: number }[] = [];
-      for (let i = 0; i < Math.min(args.runs, 5); i++) {
-        const first = await sweepSec(i % 2 === 0 ? 1 : 2);
-        const second = await sweepSec(i % 2 === 0 ? 2 : 1);
-        pairs.push(i % 2 === 0 ? { one: first, two: second } : { one: second, two: first });
-      }
-      const two = median(pairs.map((p) => p.two));
-      rows.push({ name: 'sweep', workers: 2, speedup: median(pairs.map((p) => p.one / p.two)), seconds: two });
+      const pairs = await alternatingPairs(Math.min(args.runs, 5), () => sweepSec(1), () => sweepSec(2));
+      rows.push({ name: 'sweep', workers: 2, speedup: median(pairs.map((p) => p.a / p.b)), seconds: median(pairs.map((p) => p.b)) });
     }
 
     const chartAt = args.rest.indexOf('--chart');
@@ -222,15 +216,9 @@ async function endToEndPairs(simulator: string, tracePath: string, runs: number)
   try {
     const cold = await ours();
     await ours();
-    const pairs = [];
-    for (let i = 0; i < runs; i++) {
-      const cFirst = i % 2 === 0;
-      const c = cFirst ? runC(simulator, tracePath) : [];
-      const run = await ours();
-      const [, , cSeconds, cCpuSeconds] = cFirst ? c : runC(simulator, tracePath);
-      pairs.push({ ...run, cSeconds: cSeconds!, cCpuSeconds: cCpuSeconds! });
-    }
-    return { runs: pairs, hits: cold.hits, coldSeconds: cold.seconds };
+    const pairs = await alternatingPairs(runs, () => runC(simulator, tracePath), ours);
+    const paired = pairs.map(({ a: [, , cSeconds, cCpuSeconds], b: run }) => ({ ...run, cSeconds: cSeconds!, cCpuSeconds: cCpuSeconds! }));
+    return { runs: paired, hits: cold.hits, coldSeconds: cold.seconds };
   } finally {
     child.stdin.end();
   }

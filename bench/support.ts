@@ -50,6 +50,25 @@ export async function medianOf(runs: number, fn: () => number | Promise<number>)
   return median(results);
 }
 
+/**
+ * `count` pairs of runs of two sides, alternating which goes first, so each pair sees one moment
+ * of a noisy machine and neither side always runs in the other's wake; a ratio per pair then
+ * means something even when the machine's speed drifts between pairs.
+ */
+export async function alternatingPairs<A, B>(count: number, a: () => A | Promise<A>, b: () => B | Promise<B>): Promise<{ a: A; b: B }[]> {
+  const pairs: { a: A; b: B }[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i % 2 === 0) {
+      const first = await a();
+      pairs.push({ a: first, b: await b() });
+    } else {
+      const first = await b();
+      pairs.push({ a: await a(), b: first });
+    }
+  }
+  return pairs;
+}
+
 /** Nanoseconds since an arbitrary origin, as a number. */
 export function nowNs(): number {
   return Number(process.hrtime.bigint());

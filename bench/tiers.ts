@@ -24,7 +24,7 @@ import { native } from '../src/native.js';
 import { FileTier } from '../src/tiers/file-tier.js';
 import { LmdbTier } from '../src/tiers/lmdb-tier.js';
 import type { BlockRecord, Durability, Tier } from '../src/tiers/tier.js';
-import { formatBytes, listFlag, machineHeader, median, printTable, type BenchArgs } from './support.js';
+import { alternatingPairs, formatBytes, listFlag, machineHeader, median, printTable, type BenchArgs } from './support.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -471,12 +471,8 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
       };
       const megabytes = (blocks * blockBytes) / 1e6;
       await warmUp(blocks, () => once(benchCase.measure), () => once(benchCase.measureBaseline));
-      for (let run = 0; run < options.runs; run++) {
-        // Alternate which goes first, so neither always runs behind the other's background writeback.
-        const tierFirst = run % 2 === 1;
-        const first = await once(tierFirst ? benchCase.measure : benchCase.measureBaseline);
-        const second = await once(tierFirst ? benchCase.measureBaseline : benchCase.measure);
-        const [tier, baseline] = tierFirst ? [first, second] : [second, first];
+      // Alternating which goes first, so neither always runs behind the other's background writeback.
+      for (const { a: baseline, b: tier } of await alternatingPairs(options.runs, () => once(benchCase.measureBaseline), () => once(benchCase.measure))) {
         rates.push(megabytes / tier.seconds);
         baselines.push(megabytes / baseline.seconds);
         ratios.push(baseline.seconds / tier.seconds);
