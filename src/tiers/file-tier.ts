@@ -145,17 +145,20 @@ const { EOPNOTSUPP } = constants.errno;
 /** The header buffer of a payload-only read (readKnown): an op of no bytes, which costs no syscall. */
 const NO_HEADER = new Uint8Array(0);
 
-/** fdatasyncs a sealed segment by path; one that compaction has deleted since has nothing to sync. */
-async function syncSealed(path: string): Promise<void> {
+/**
+ * Forces a file or directory to storage by path (fsync). A segment that compaction has deleted
+ * since it was sealed has nothing left to sync: with `missingOk` that is not an error.
+ */
+async function syncPath(path: string, missingOk: boolean): Promise<void> {
   let file: FileHandle;
   try {
     file = await open(path, 'r');
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (missingOk && (cause as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw cause;
   }
   try {
-    await file.datasync();
+    await file.sync();
   } finally {
     await file.close();
   }
@@ -271,10 +274,16 @@ export class FileTier extends DurableTier implements Tier {
       if (record !== undefined) return record;
     }
     return new Promise((resolve, reject) => {
-      const known = this.recent.get(key);
-      if (known !== undefined && known.length === location.recordBytes - HEADER_BYTES) this.readKnown(key, location, known, dst, resolve, reject);
+      const known = this.knownRecord(key, location);
+      if (known !== undefined) this.readKnown(key, location, known, dst, resolve, reject);
       else this.readRecord(key, location, dst, true, resolve, reject);
     });
+  }
+
+  /** The verified record of `key` from `recent`, when it is the one stored at `location` (same payload length). */
+  private knownRecord(key: BlockKey, location: Location): BlockRecord | undefined {
+    const known = this.recent.get(key);
+    return known !== undefined && known.length === location.recordBytes - HEADER_BYTES ? known : undefined;
   }
 
   /**
@@ -288,8 +297,8 @@ export class FileTier extends DurableTier implements Tier {
     const fd = this.handles.openFd(location.segment.path);
     if (fd < 0) return undefined;
     const length = location.recordBytes - HEADER_BYTES;
-    const known = this.recent.get(key);
-    if (known !== undefined && known.length === length) {
+    const known = this.knownRecord(key, location);
+    if (known !== undefined) {
       if (this.readCachedRanges(fd, location.offset + HEADER_BYTES, length, dst, false) === length && this.cachedSums[1] === known.checksum) {
         return known;
       }
@@ -473,7 +482,7 @@ export class FileTier extends DurableTier implements Tier {
       await this.writer.datasync();
       this.io.syncs++;
       for (const path of [...this.unsyncedSegments]) {
-        await syncSealed(path);
+        await syncPath(path, true);
         this.io.syncs++;
         this.unsyncedSegments.delete(path);
       }
@@ -741,13 +750,8 @@ export class FileTier extends DurableTier implements Tier {
   }
 
   private async syncDirectory(): Promise<void> {
-    const directory = await open(this.dir, 'r');
-    try {
-      await directory.sync();
-      this.io.syncs++;
-    } finally {
-      await directory.close();
-    }
+    await syncPath(this.dir, false);
+    this.io.syncs++;
   }
 
   /** Applies a published (or replayed) record to the index and the dead-byte accounting. */
