@@ -233,9 +233,11 @@ struct ScalarKernel {
 // last (possibly whole) block, then the input's last 64 bytes as a final stripe keyed apart
 // (it may overlap stripes already taken). With kCopy, every byte is also written to dst: a
 // stripe as it is loaded, the bytes after the last whole stripe just before the final one.
-// (dst is null without kCopy, and even null + 0 offsets are kept out of that case.)
+// (dst is null without kCopy, and even null + 0 offsets are kept out of that case.) The 8 lanes
+// come in and go out as words in `lanes`; the kernel holds them in its registers in between.
 template <bool kCopy, class Kernel>
-inline void DriveLanes(Kernel& kernel, uint8_t* dst, const uint8_t* src, size_t length) {
+inline void DriveLanes(Kernel& kernel, uint64_t* lanes, uint8_t* dst, const uint8_t* src, size_t length) {
+  kernel.Load(lanes);
   const size_t blocks = (length - 1) / kBlockBytes;
   size_t at = 0;
   for (size_t block = 0; block < blocks; ++block) {
@@ -250,6 +252,7 @@ inline void DriveLanes(Kernel& kernel, uint8_t* dst, const uint8_t* src, size_t 
   }
   if (kCopy) std::memcpy(dst + at, src + at, length - at);
   kernel.template Stripe<false>(nullptr, src + length - kStripeBytes, kSecret + kLastStripeKey);
+  kernel.Store(lanes);
 }
 
 // One entry point per (kernel, copy or not): lanes in and out as 8 words.
@@ -258,9 +261,7 @@ using LanesFn = void (*)(uint64_t* lanes, uint8_t* dst, const uint8_t* src, size
 template <bool kCopy>
 void ScalarLanes(uint64_t* lanes, uint8_t* dst, const uint8_t* src, size_t length) {
   ScalarKernel kernel;
-  kernel.Load(lanes);
-  DriveLanes<kCopy>(kernel, dst, src, length);
-  kernel.Store(lanes);
+  DriveLanes<kCopy>(kernel, lanes, dst, src, length);
 }
 
 #ifdef KVTIER_X86_KERNELS
@@ -305,9 +306,7 @@ struct Sse2Kernel {
 template <bool kCopy>
 void Sse2Lanes(uint64_t* lanes, uint8_t* dst, const uint8_t* src, size_t length) {
   Sse2Kernel kernel;
-  kernel.Load(lanes);
-  DriveLanes<kCopy>(kernel, dst, src, length);
-  kernel.Store(lanes);
+  DriveLanes<kCopy>(kernel, lanes, dst, src, length);
 }
 
 #define KVTIER_AVX2 __attribute__((target("avx2")))
@@ -360,9 +359,7 @@ template <bool kCopy>
 KVTIER_AVX2 __attribute__((flatten)) void Avx2Lanes(uint64_t* lanes, uint8_t* dst, const uint8_t* src,
                                                     size_t length) {
   Avx2Kernel kernel;
-  kernel.Load(lanes);
-  DriveLanes<kCopy>(kernel, dst, src, length);
-  kernel.Store(lanes);
+  DriveLanes<kCopy>(kernel, lanes, dst, src, length);
 }
 
 #define KVTIER_AVX512 __attribute__((target("avx512f")))
@@ -411,9 +408,7 @@ template <bool kCopy>
 KVTIER_AVX512 __attribute__((flatten)) void Avx512Lanes(uint64_t* lanes, uint8_t* dst, const uint8_t* src,
                                                         size_t length) {
   Avx512Kernel kernel;
-  kernel.Load(lanes);
-  DriveLanes<kCopy>(kernel, dst, src, length);
-  kernel.Store(lanes);
+  DriveLanes<kCopy>(kernel, lanes, dst, src, length);
 }
 #if !defined(__clang__)
 #pragma GCC diagnostic pop
