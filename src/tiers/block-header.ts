@@ -43,24 +43,35 @@ export type DecodedHeader =
   | { readonly ok: false; readonly reason: string };
 
 // Scratch reused by every encode and decode (one thread, no re-entrance): a header costs no
-// allocation beyond its own buffer and the decoded record.
-const checksumOps = new Float64Array(3);
-const checksumOut = new BigUint64Array(1);
-// The same hash as two 32-bit halves: comparing these allocates no BigInt (a read costs one compare).
-const checksumHalves = new Uint32Array(checksumOut.buffer);
+// allocation beyond its own buffer and the decoded record. Grown (never shrunk) to the largest
+// group of headers encoded at once.
+let checksumOps = new Float64Array(3);
+// One header's op (every decode): a view of the grown checksumOps would be an allocation per call.
+const singleOps = new Float64Array(3);
+let checksumOut = new BigUint64Array(1);
+// The same hashes as 32-bit halves: comparing these allocates no BigInt (a read costs one compare).
+let checksumHalves = new Uint32Array(checksumOut.buffer);
 const hashed: Uint8Array[] = [new Uint8Array(0)];
 // A record's checksum as 8 little-endian bytes, without the BigInt temporaries of writeBigUInt64LE.
 const checksumField = new BigUint64Array(1);
 const checksumFieldBytes = new Uint8Array(checksumField.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Hashes [offset, offset + 248) into checksumOut / checksumHalves. */
-function hashHeader(bytes: Uint8Array, offset: number): void {
-  checksumOps[0] = 0;
-  checksumOps[1] = offset;
-  checksumOps[2] = OFF_HEADER_CHECKSUM;
+/** Hashes `count` headers, the first at `offset`, into checksumOut / checksumHalves (one native call). */
+function hashHeaders(bytes: Uint8Array, offset: number, count: number): void {
+  if (checksumOut.length < count) {
+    checksumOps = new Float64Array(3 * count);
+    checksumOut = new BigUint64Array(count);
+    checksumHalves = new Uint32Array(checksumOut.buffer);
+  }
+  for (let i = 0; count > 1 && i < count; i++) {
+    checksumOps[3 * i] = 0;
+    checksumOps[3 * i + 1] = offset + i * HEADER_BYTES;
+    checksumOps[3 * i + 2] = OFF_HEADER_CHECKSUM;
+  }
   hashed[0] = bytes;
-  native.checksumBatch(hashed, checksumOps, checksumOut);
+  const ops = count === 1 ? singleOps.fill(0).fill(offset, 1, 2).fill(OFF_HEADER_CHECKSUM, 2) : checksumOps.subarray(0, 3 * count);
+  native.checksumBatch(hashed, ops, checksumOut);
   hashed[0] = checksumFieldBytes; // drop the reference to the caller's buffer
 }
 
@@ -69,20 +80,29 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /**
- * Writes the header of `record` into `target` at `offset` (HEADER_BYTES bytes). The record must
- * already be validated (see assertWritable); `tombstone` marks a deletion record.
+ * The fields every header of one namespace shares (magic, version, namespace and its length, zeros
+ * elsewhere), for the namespace encoded last: a tenant's writes repeat it, and copying 256 bytes
+ * costs less than encoding the namespace and clearing its padding each time.
  */
-export function encodeHeader(record: BlockRecord, target: Uint8Array, offset = 0, tombstone = false): void {
-  const out = asBuffer(target);
+let template: { readonly namespace: string; readonly bytes: Buffer } | null = null;
+
+function templateOf(namespace: string): Buffer {
+  if (template !== null && template.namespace === namespace) return template.bytes;
+  const bytes = Buffer.alloc(HEADER_BYTES);
+  const namespaceBytes = bytes.write(namespace, OFF_NAMESPACE, MAX_NAMESPACE_BYTES, 'utf8');
+  bytes.writeUInt32LE(MAGIC, 0);
+  bytes.writeUInt16LE(FORMAT_VERSION, OFF_VERSION);
+  bytes.writeUInt16LE(namespaceBytes, OFF_NAMESPACE_LENGTH);
+  template = { namespace, bytes };
+  return bytes;
+}
+
+/** Everything of a header but its checksum, at `offset` of `out`. */
+function encodeFields(record: BlockRecord, out: Buffer, offset: number, tombstone: boolean): void {
   // Buffer's own little-endian accessors: a DataView per header cost more than the writes.
-  const namespaceBytes = out.write(record.namespace, offset + OFF_NAMESPACE, MAX_NAMESPACE_BYTES, 'utf8');
-  out.fill(0, offset + OFF_NAMESPACE + namespaceBytes, offset + OFF_HEADER_CHECKSUM);
-  out.writeUInt32LE(MAGIC, offset);
-  out.writeUInt16LE(FORMAT_VERSION, offset + OFF_VERSION);
+  out.set(templateOf(record.namespace), offset);
   out.writeUInt16LE((record.parent === null ? 0 : FLAG_PARENT) | (tombstone ? FLAG_TOMBSTONE : 0), offset + OFF_FLAGS);
   out.writeUInt32LE(record.length, offset + OFF_LENGTH);
-  out.writeUInt16LE(namespaceBytes, offset + OFF_NAMESPACE_LENGTH);
-  out.writeUInt16LE(0, offset + OFF_RESERVED);
   if (LITTLE_ENDIAN) {
     checksumField[0] = record.checksum;
     out.set(checksumFieldBytes, offset + OFF_CHECKSUM);
@@ -91,10 +111,27 @@ export function encodeHeader(record: BlockRecord, target: Uint8Array, offset = 0
   }
   out.write(record.key, offset + OFF_KEY, 16, 'hex');
   if (record.parent !== null) out.write(record.parent, offset + OFF_PARENT, 16, 'hex');
-  else out.fill(0, offset + OFF_PARENT, offset + OFF_NAMESPACE);
-  hashHeader(out, offset);
-  out.writeUInt32LE(checksumHalves[0]!, offset + OFF_HEADER_CHECKSUM);
-  out.writeUInt32LE(checksumHalves[1]!, offset + OFF_HEADER_CHECKSUM + 4);
+}
+
+/**
+ * Writes the headers of `records` into `target`, one after another from `offset`
+ * (records.length × HEADER_BYTES bytes), hashing them all in one native call. The records must
+ * already be validated (see assertWritable); `tombstone` marks deletion records.
+ */
+export function encodeHeaders(records: readonly BlockRecord[], target: Uint8Array, offset = 0, tombstone = false): void {
+  const out = asBuffer(target);
+  for (let i = 0; i < records.length; i++) encodeFields(records[i]!, out, offset + i * HEADER_BYTES, tombstone);
+  hashHeaders(out, offset, records.length);
+  for (let i = 0; i < records.length; i++) {
+    const at = offset + i * HEADER_BYTES + OFF_HEADER_CHECKSUM;
+    out.writeUInt32LE(checksumHalves[2 * i]!, at);
+    out.writeUInt32LE(checksumHalves[2 * i + 1]!, at + 4);
+  }
+}
+
+/** encodeHeaders of one record. */
+export function encodeHeader(record: BlockRecord, target: Uint8Array, offset = 0, tombstone = false): void {
+  encodeHeaders([record], target, offset, tombstone);
 }
 
 /** A fresh HEADER_BYTES buffer holding the header of `record`. */
@@ -114,7 +151,7 @@ export function decodeHeader(source: Uint8Array, offset = 0, available = source.
   }
   const bytes = asBuffer(source);
   if (bytes.readUInt32LE(offset) !== MAGIC) return { ok: false, reason: 'bad magic' };
-  hashHeader(bytes, offset);
+  hashHeaders(bytes, offset, 1);
   if (
     bytes.readUInt32LE(offset + OFF_HEADER_CHECKSUM) !== checksumHalves[0] ||
     bytes.readUInt32LE(offset + OFF_HEADER_CHECKSUM + 4) !== checksumHalves[1]

@@ -259,9 +259,10 @@ export class FileTier extends DurableTier implements Tier {
   }
 
   write(record: BlockRecord, bytes: Uint8Array): Promise<void> {
-    return this.trackedWrite(record, bytes, (stored, settle) => {
+    return this.trackedWrite(record, bytes, (write) => {
+      const stored = write.record;
       const buffers = bytes.byteLength > 0 ? [headerOf(stored), bytes] : [headerOf(stored)];
-      this.enqueue('write', stored.key, buffers, null, stored, settle);
+      this.enqueue('write', stored.key, buffers, null, stored, (error) => this.settleWrite(write, error));
     });
   }
 

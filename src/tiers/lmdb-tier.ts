@@ -32,9 +32,9 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ErrorCode, KvtierError, invalidConfig, ioError } from '../errors.js';
 import { native } from '../native.js';
-import { HEADER_BYTES, decodeHeader, headerOf } from './block-header.js';
+import { HEADER_BYTES, decodeHeader, encodeHeaders } from './block-header.js';
 import { warnDamage } from './damage.js';
-import { DurableTier, checkDurableOptions, type DurableTierOptions } from './durable-tier.js';
+import { DurableTier, checkDurableOptions, type DurableTierOptions, type PendingWrite } from './durable-tier.js';
 import { KeyLedger } from './key-ledger.js';
 import { checkEnvironment } from './lmdb-check.js';
 import { prepareEnvironmentDir } from './lmdb-preflight.js';
@@ -87,15 +87,30 @@ async function commitCause(error: unknown): Promise<unknown> {
   ]);
 }
 
-/** One write or delete waiting for its turn's shared transaction. */
-interface PendingOperation {
-  /** A removal of both entries, else a write of `header` and `payload`. */
-  readonly delete: boolean;
-  readonly key: string;
-  readonly header: Buffer | null;
-  readonly payload: Buffer | null;
-  /** Called once, in commit order: null when the operation is visible, else its error. */
-  readonly settle: (error: KvtierError | null) => void;
+/**
+ * One write or delete waiting for its turn's shared transaction: a write from trackedWrite, or a
+ * deletion of `key` settled through `done` (null when visible, else its error).
+ */
+type PendingOperation = PendingWrite | { readonly key: BlockKey; readonly done: (error: KvtierError | null) => void };
+
+function isWrite(operation: PendingOperation): operation is PendingWrite {
+  return 'record' in operation;
+}
+
+/** Room for a group's headers, and a view of each header's bytes (made once, not per write). */
+interface HeaderBuffer {
+  readonly bytes: Buffer;
+  readonly views: readonly Buffer[];
+}
+
+/** The key an operation writes or deletes. */
+function keyOf(operation: PendingOperation): string {
+  return isWrite(operation) ? operation.record.key : operation.key;
+}
+
+/** The payload as lmdb-js takes it (a Buffer over the same bytes, no copy). */
+function payloadOf(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A flash tier over LMDB. Open with `LmdbTier.open(options)`. */
@@ -111,6 +126,13 @@ export class LmdbTier extends DurableTier implements Tier {
   private readonly copyOps = new Float64Array(5);
   private readonly copySum = new BigUint64Array(1);
   private readonly copyBuffers: Uint8Array[] = [EMPTY, EMPTY];
+  /**
+   * Buffers a group's headers are encoded into (all at once, one native hash call for the group),
+   * kept for the next groups with a view per header made once. At 64 KiB blocks a write's header
+   * had cost about as much as the rest of the tier's own work per write: a fresh buffer, the
+   * namespace encoded again, a native call of its own (see encodeHeaders).
+   */
+  private readonly spareHeaderBuffers: HeaderBuffer[] = [];
 
   private constructor(
     options: LmdbTierOptions,
@@ -172,23 +194,11 @@ export class LmdbTier extends DurableTier implements Tier {
   }
 
   write(record: BlockRecord, bytes: Uint8Array): Promise<void> {
-    return this.trackedWrite(record, bytes, (stored, settle) => {
-      const key = stored.key;
-      this.commit({
-        delete: false,
-        key,
-        header: headerOf(stored),
-        payload: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-        settle: (error) => {
-          if (error === null) {
-            this.known.add(key);
-            this.recent.set(key, stored);
-          }
-          settle(error);
-        },
-      });
-    });
+    return this.trackedWrite(record, bytes, this.startWrite);
   }
+
+  /** trackedWrite's `start`: made once, so a write allocates no closure for it. */
+  private readonly startWrite = (write: PendingWrite): void => this.commit(write);
 
   /** Synchronous: LMDB reads are memory-mapped, so a read needs no promise of its own. */
   protected fetch(key: BlockKey, dst: Uint8Array): BlockRecord | null {
@@ -333,13 +343,25 @@ export class LmdbTier extends DurableTier implements Tier {
     this.gathering = null;
     // An operation that throws fails only itself (lmdb-js commits what was queued anyway).
     const thrown = new Map<PendingOperation, unknown>();
+    // The group's headers, encoded together (one native hash call). The buffer stays untouched
+    // until the commit has settled: lmdb-js's write thread reads the headers from it.
+    const writes = group.filter(isWrite);
+    const headers = this.takeHeaderBuffer(writes.length);
     let committed: Promise<unknown>;
     try {
       committed = this.blocks.batch(() => {
+        try {
+          encodeHeaders(writes.map((write) => write.record), headers.bytes);
+        } catch (cause) {
+          for (const write of writes) thrown.set(write, cause);
+        }
+        let written = 0;
         for (const operation of group) {
+          const header = isWrite(operation) ? headers.views[written++]! : null;
+          if (thrown.has(operation)) continue;
           try {
-            if (operation.delete) this.records.remove(operation.key);
-            else this.records.put(operation.key, operation.header!);
+            if (header === null) this.records.remove(keyOf(operation));
+            else this.records.put(keyOf(operation), header);
           } catch (cause) {
             thrown.set(operation, cause);
           }
@@ -347,8 +369,8 @@ export class LmdbTier extends DurableTier implements Tier {
         for (const operation of group) {
           if (thrown.has(operation)) continue;
           try {
-            if (operation.delete) this.blocks.remove(operation.key);
-            else this.blocks.put(operation.key, operation.payload!);
+            if (isWrite(operation)) this.blocks.put(operation.record.key, payloadOf(operation.bytes));
+            else this.blocks.remove(operation.key);
           } catch (cause) {
             thrown.set(operation, cause);
           }
@@ -365,26 +387,43 @@ export class LmdbTier extends DurableTier implements Tier {
     } catch (cause) {
       failure = { cause };
     }
+    this.spareHeaderBuffers.push(headers);
     for (const operation of group) {
-      if (failure === null && !thrown.has(operation)) {
-        operation.settle(null);
+      let error: KvtierError | null = null;
+      if (failure !== null || thrown.has(operation)) {
+        this.io.ioErrors++;
+        const cause = failure !== null ? failure.cause : thrown.get(operation);
+        error = await this.writeError(`cannot ${isWrite(operation) ? 'write' : 'delete'} block ${keyOf(operation)}`, cause);
+      }
+      if (!isWrite(operation)) {
+        operation.done(error);
         continue;
       }
-      this.io.ioErrors++;
-      const cause = failure !== null ? failure.cause : thrown.get(operation);
-      operation.settle(await this.writeError(`cannot ${operation.delete ? 'delete' : 'write'} block ${operation.key}`, cause));
+      if (error === null) {
+        const { key } = operation.record;
+        this.known.add(key);
+        this.recent.set(key, operation.record);
+      }
+      this.settleWrite(operation, error);
     }
+  }
+
+  /** A spare header buffer of at least `count` headers (the smaller spares are dropped), else a new one. */
+  private takeHeaderBuffer(count: number): HeaderBuffer {
+    let spare = this.spareHeaderBuffers.pop();
+    while (spare !== undefined && spare.views.length < count) spare = this.spareHeaderBuffers.pop();
+    if (spare !== undefined) return spare;
+    // allocUnsafeSlow: a buffer of its own, not a slice of Node's shared pool.
+    const bytes = Buffer.allocUnsafeSlow(Math.max(count, 16) * HEADER_BYTES);
+    return { bytes, views: Array.from({ length: bytes.byteLength / HEADER_BYTES }, (_, i) => bytes.subarray(i * HEADER_BYTES, (i + 1) * HEADER_BYTES)) };
   }
 
   /** The commit that removes a key's entries from both databases and then forgets the key. */
   private removal(key: string): Promise<void> {
     return new Promise<void>((resolve, reject) =>
       this.commit({
-        delete: true,
         key,
-        header: null,
-        payload: null,
-        settle: (error) => {
+        done: (error) => {
           if (error !== null) {
             reject(error);
             return;

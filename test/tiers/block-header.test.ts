@@ -1,7 +1,7 @@
 /** The durable block header: round trips, damage detection, and the documented byte layout. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HEADER_BYTES, MAX_NAMESPACE_BYTES, decodeHeader, encodeHeader, headerOf } from '../../src/tiers/block-header.js';
+import { HEADER_BYTES, MAX_NAMESPACE_BYTES, decodeHeader, encodeHeader, encodeHeaders, headerOf } from '../../src/tiers/block-header.js';
 import type { BlockRecord } from '../../src/tiers/tier.js';
 import { keyOf } from './fixtures.js';
 
@@ -22,6 +22,22 @@ describe('block header', () => {
         const buffer = new Uint8Array(offset + HEADER_BYTES + 8);
         encodeHeader(r, buffer, offset, tombstone);
         expect(decodeHeader(buffer, offset, HEADER_BYTES)).toEqual({ ok: true, record: r, tombstone });
+      }),
+    );
+  });
+
+  it('encodes a batch of headers (mixed namespaces, over stale bytes) exactly as one at a time', () => {
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 12 }), fc.nat(64), fc.boolean(), (records, offset, tombstone) => {
+        const batch = new Uint8Array(offset + records.length * HEADER_BYTES).fill(0xa5);
+        encodeHeaders(records, batch, offset, tombstone);
+        records.forEach((r, i) => {
+          const single = new Uint8Array(HEADER_BYTES);
+          encodeHeader(r, single, 0, tombstone);
+          const at = offset + i * HEADER_BYTES;
+          expect(Buffer.from(batch.subarray(at, at + HEADER_BYTES)).equals(single)).toBe(true);
+          expect(decodeHeader(batch, at, HEADER_BYTES)).toEqual({ ok: true, record: r, tombstone });
+        });
       }),
     );
   });
