@@ -10,7 +10,8 @@
  * operations per side where that fits, see warmUp), then `--runs` timed ones.
  * `--case` keeps the cases whose name starts with one of the given prefixes ("disk read", "flash");
  * `--size` keeps the given block sizes ("64KiB,256KiB"); `--bytes` sets the bytes moved per run
- * (default 64 MiB, 16 MiB with --quick): more gives steadier figures on a busy machine.
+ * (default 64 MiB and at least MIN_DEFAULT_BLOCKS blocks, 16 MiB with --quick): more gives
+ * steadier figures on a busy machine.
  */
 import { randomFillSync } from 'node:crypto';
 import { mkdtemp, open as openFile, rm, type FileHandle } from 'node:fs/promises';
@@ -398,6 +399,8 @@ interface Settings {
   runs: number;
   /** Bytes moved per measurement. */
   bytesPerRun: number;
+  /** Fewest blocks a run moves, whatever `bytesPerRun` says. */
+  minBlocksPerRun: number;
   inFlight: number;
   durability: Durability;
   /** Block sizes measured, bytes. */
@@ -405,6 +408,14 @@ interface Settings {
   /** Cases measured, in table order. */
   cases: readonly TierBenchCase[];
 }
+
+/**
+ * Fewest blocks a default run moves. At 1 MiB, 64 MiB is 64 reads, about 5 ms: one scheduling stall
+ * (the event loop waiting 4–6 ms for a core behind the pool threads, seen with
+ * monitorEventLoopDelay) then moved a run's ratio from about 0.8 to 0.3, and the process CPU
+ * clock, which counts in 4 ms ticks here, made the CPU ratio mostly rounding.
+ */
+const MIN_DEFAULT_BLOCKS = 256;
 
 function settings(args: BenchArgs): Settings {
   let inFlight = 8;
@@ -418,6 +429,7 @@ function settings(args: BenchArgs): Settings {
   return {
     runs: args.quick ? Math.min(args.runs, 3) : args.runs,
     bytesPerRun: bytes ? parseBytes(bytes[0]!, '--bytes') : args.quick ? 16 * MiB : 64 * MiB,
+    minBlocksPerRun: bytes || args.quick ? 8 : MIN_DEFAULT_BLOCKS,
     inFlight,
     durability: args.rest.includes('--synced') ? 'synced' : 'fast',
     blockSizes: sizes,
@@ -464,7 +476,7 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
   const results: TierBenchResult[] = [];
   for (const blockBytes of options.blockSizes) {
     const payloads = payloadsFor(blockBytes);
-    const blocks = Math.max(8, Math.round(options.bytesPerRun / blockBytes));
+    const blocks = Math.max(options.minBlocksPerRun, Math.round(options.bytesPerRun / blockBytes));
     const named = keysAndRecords(blocks, blockBytes, payloads);
     for (const benchCase of options.cases) {
       const rates: number[] = [];
@@ -511,7 +523,9 @@ export async function run(args: BenchArgs): Promise<void> {
   }
   console.log(machineHeader());
   console.log(
-    `# ${options.durability} durability, ${options.inFlight} operations in flight, ${formatBytes(options.bytesPerRun)} per run, ` +
+    `# ${options.durability} durability, ${options.inFlight} operations in flight, ${formatBytes(options.bytesPerRun)} per run` +
+      (options.minBlocksPerRun > 8 ? ` (at least ${options.minBlocksPerRun} blocks)` : '') +
+      ', ' +
       `median of ${options.runs} runs; ratio = median of per-run tier/baseline MB/s, cpu ratio = the same for MB per CPU-second; ` +
       'reads are warm (page cache)',
   );
