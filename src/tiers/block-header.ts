@@ -46,7 +46,7 @@ export type DecodedHeader =
 // allocation beyond its own buffer and the decoded record. Grown (never shrunk) to the largest
 // group of headers encoded at once.
 let checksumOps = new Float64Array(3);
-// One header's op (every decode): a view of the grown checksumOps would be an allocation per call.
+// One header's op (every decode): a view of the grown checksumOps would cost an allocation per call.
 const singleOps = new Float64Array(3);
 let checksumOut = new BigUint64Array(1);
 // The same hashes as 32-bit halves: comparing these allocates no BigInt (a read costs one compare).
@@ -64,13 +64,13 @@ function hashHeaders(bytes: Uint8Array, offset: number, count: number): void {
     checksumOut = new BigUint64Array(count);
     checksumHalves = new Uint32Array(checksumOut.buffer);
   }
-  for (let i = 0; count > 1 && i < count; i++) {
-    checksumOps[3 * i] = 0;
-    checksumOps[3 * i + 1] = offset + i * HEADER_BYTES;
-    checksumOps[3 * i + 2] = OFF_HEADER_CHECKSUM;
+  const ops = count === 1 ? singleOps : checksumOps.subarray(0, 3 * count);
+  for (let i = 0; i < count; i++) {
+    ops[3 * i] = 0;
+    ops[3 * i + 1] = offset + i * HEADER_BYTES;
+    ops[3 * i + 2] = OFF_HEADER_CHECKSUM;
   }
   hashed[0] = bytes;
-  const ops = count === 1 ? singleOps.fill(0).fill(offset, 1, 2).fill(OFF_HEADER_CHECKSUM, 2) : checksumOps.subarray(0, 3 * count);
   native.checksumBatch(hashed, ops, checksumOut);
   hashed[0] = checksumFieldBytes; // drop the reference to the caller's buffer
 }
@@ -119,6 +119,7 @@ function encodeFields(record: BlockRecord, out: Buffer, offset: number, tombston
  * already be validated (see assertWritable); `tombstone` marks deletion records.
  */
 export function encodeHeaders(records: readonly BlockRecord[], target: Uint8Array, offset = 0, tombstone = false): void {
+  if (records.length === 0) return;
   const out = asBuffer(target);
   for (let i = 0; i < records.length; i++) encodeFields(records[i]!, out, offset + i * HEADER_BYTES, tombstone);
   hashHeaders(out, offset, records.length);
