@@ -12,6 +12,7 @@
  *  12  u16  namespace length        248  u64  XXH3-64 (seed 0) of [0, 248)
  *  14  u16  reserved (0)
  */
+import { asBuffer } from '../memory/as-buffer.js';
 import { native } from '../native.js';
 import type { BlockRecord } from './tier.js';
 
@@ -73,10 +74,6 @@ function hashHeaders(bytes: Uint8Array, offset: number, count: number): void {
   hashed[0] = bytes;
   native.checksumBatch(hashed, ops, checksumOut);
   hashed[0] = checksumFieldBytes; // drop the reference to the caller's buffer
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

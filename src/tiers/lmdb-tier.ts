@@ -31,6 +31,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ErrorCode, KvtierError, invalidConfig, ioError } from '../errors.js';
+import { asBuffer } from '../memory/as-buffer.js';
 import { native } from '../native.js';
 import { HEADER_BYTES, decodeHeader, encodeHeaders } from './block-header.js';
 import { warnDamage } from './damage.js';
@@ -106,11 +107,6 @@ interface HeaderBuffer {
 /** The key an operation writes or deletes. */
 function keyOf(operation: PendingOperation): string {
   return isWrite(operation) ? operation.record.key : operation.key;
-}
-
-/** The payload as lmdb-js takes it (a Buffer over the same bytes, no copy). */
-function payloadOf(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A flash tier over LMDB. Open with `LmdbTier.open(options)`. */
@@ -369,7 +365,7 @@ export class LmdbTier extends DurableTier implements Tier {
         for (const operation of group) {
           if (thrown.has(operation)) continue;
           try {
-            if (isWrite(operation)) this.blocks.put(operation.record.key, payloadOf(operation.bytes));
+            if (isWrite(operation)) this.blocks.put(operation.record.key, asBuffer(operation.bytes));
             else this.blocks.remove(operation.key);
           } catch (cause) {
             thrown.set(operation, cause);
