@@ -98,12 +98,6 @@ function isWrite(operation: PendingOperation): operation is PendingWrite {
   return 'record' in operation;
 }
 
-/** Room for a group's headers, and a view of each header's bytes (made once, not per write). */
-interface HeaderBuffer {
-  readonly bytes: Buffer;
-  readonly views: readonly Buffer[];
-}
-
 /** The key an operation writes or deletes. */
 function keyOf(operation: PendingOperation): string {
   return isWrite(operation) ? operation.record.key : operation.key;
@@ -124,11 +118,11 @@ export class LmdbTier extends DurableTier implements Tier {
   private readonly copyBuffers: Uint8Array[] = [EMPTY, EMPTY];
   /**
    * Buffers a group's headers are encoded into (all at once, one native hash call for the group),
-   * kept for the next groups with a view per header made once. At 64 KiB blocks a write's header
+   * kept for the next groups. At 64 KiB blocks a write's header
    * had cost about as much as the rest of the tier's own work per write: a fresh buffer, the
    * namespace encoded again, a native call of its own (see encodeHeaders).
    */
-  private readonly spareHeaderBuffers: HeaderBuffer[] = [];
+  private readonly spareHeaderBuffers: Buffer[] = [];
 
   private constructor(
     options: LmdbTierOptions,
@@ -347,17 +341,17 @@ export class LmdbTier extends DurableTier implements Tier {
     try {
       committed = this.blocks.batch(() => {
         try {
-          encodeHeaders(writes.map((write) => write.record), headers.bytes);
+          encodeHeaders(writes.map((write) => write.record), headers);
         } catch (cause) {
           for (const write of writes) thrown.set(write, cause);
         }
         let written = 0;
         for (const operation of group) {
-          const header = isWrite(operation) ? headers.views[written++]! : null;
+          const at = isWrite(operation) ? written++ * HEADER_BYTES : -1;
           if (thrown.has(operation)) continue;
           try {
-            if (header === null) this.records.remove(keyOf(operation));
-            else this.records.put(keyOf(operation), header);
+            if (at < 0) this.records.remove(keyOf(operation));
+            else this.records.put(keyOf(operation), headers.subarray(at, at + HEADER_BYTES));
           } catch (cause) {
             thrown.set(operation, cause);
           }
@@ -404,14 +398,12 @@ export class LmdbTier extends DurableTier implements Tier {
     }
   }
 
-  /** A spare header buffer of at least `count` headers (the smaller spares are dropped), else a new one. */
-  private takeHeaderBuffer(count: number): HeaderBuffer {
+  /** A spare header buffer of room for at least `count` headers (the smaller spares are dropped), else a new one. */
+  private takeHeaderBuffer(count: number): Buffer {
     let spare = this.spareHeaderBuffers.pop();
-    while (spare !== undefined && spare.views.length < count) spare = this.spareHeaderBuffers.pop();
-    if (spare !== undefined) return spare;
+    while (spare !== undefined && spare.byteLength < count * HEADER_BYTES) spare = this.spareHeaderBuffers.pop();
     // allocUnsafeSlow: a buffer of its own, not a slice of Node's shared pool.
-    const bytes = Buffer.allocUnsafeSlow(Math.max(count, 16) * HEADER_BYTES);
-    return { bytes, views: Array.from({ length: bytes.byteLength / HEADER_BYTES }, (_, i) => bytes.subarray(i * HEADER_BYTES, (i + 1) * HEADER_BYTES)) };
+    return spare ?? Buffer.allocUnsafeSlow(Math.max(count, 16) * HEADER_BYTES);
   }
 
   /** The commit that removes a key's entries from both databases and then forgets the key. */
