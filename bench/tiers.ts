@@ -46,11 +46,10 @@ export interface CaseContext {
   /** `DISTINCT_PAYLOADS` blocks of random bytes with their records' checksums. */
   readonly payloads: readonly { bytes: Buffer; checksum: bigint }[];
   /**
-   * Block i's key and record, made once before any timing and shared by both sides: an engine
-   * hands its tiers long-lived key strings, and making them (BigInt arithmetic, a fresh string the
-   * tier then hashes and checks) cost ~1 µs a write, charged to the tier's side only.
+   * Block i's record (its key in `.key`), made once before any timing and shared by both sides:
+   * an engine hands its tiers long-lived key strings, and making them (BigInt arithmetic, a fresh
+   * string the tier then hashes and checks) cost ~1 µs a write, charged to the tier's side only.
    */
-  readonly keys: readonly string[];
   readonly records: readonly BlockRecord[];
 }
 
@@ -98,11 +97,10 @@ function keyOf(i: number): string {
   return (BigInt(i + 1) * 0x9e3779b97f4a7c15n).toString(16).padStart(32, '0').slice(-32);
 }
 
-/** Keys and records of `blocks` blocks (see CaseContext.keys). */
-function keysAndRecords(blocks: number, blockBytes: number, payloads: CaseContext['payloads']): Pick<CaseContext, 'keys' | 'records'> {
+/** Records of `blocks` blocks (see CaseContext.records). */
+function recordsOf(blocks: number, blockBytes: number, payloads: CaseContext['payloads']): BlockRecord[] {
   const keys = Array.from({ length: blocks }, (_, i) => keyOf(i));
-  const records = keys.map((key, i) => ({ key, parent: i > 0 ? keys[i - 1]! : null, namespace: 'bench', length: blockBytes, checksum: payloads[i % DISTINCT_PAYLOADS]!.checksum }));
-  return { keys, records };
+  return keys.map((key, i) => ({ key, parent: i > 0 ? keys[i - 1]! : null, namespace: 'bench', length: blockBytes, checksum: payloads[i % DISTINCT_PAYLOADS]!.checksum }));
 }
 
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
@@ -187,7 +185,7 @@ function syncRawLmdb(db: RootDatabase<Buffer, string>): Promise<void> {
 
 async function rawLmdbWrite(context: CaseContext, db: RootDatabase<Buffer, string>): Promise<Timing> {
   return timed(context.blocks, context.inFlight, async (i) => {
-    await db.put(context.keys[i]!, context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
+    await db.put(context.records[i]!.key, context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
     if (context.durability === 'synced') await db.flushed;
   });
 }
@@ -201,7 +199,7 @@ async function tierRead(context: CaseContext, tier: Tier): Promise<Timing> {
   const dsts = laneBuffers(context);
   let lastLane = 0;
   const seconds = await timed(context.blocks, context.inFlight, async (n, lane) => {
-    if ((await tier.read(context.keys[order[n]!]!, dsts[lane]!)) === null) throw new Error(`${tier.name}: block ${order[n]} missing`);
+    if ((await tier.read(context.records[order[n]!]!.key, dsts[lane]!)) === null) throw new Error(`${tier.name}: block ${order[n]} missing`);
     if (n === context.blocks - 1) lastLane = lane;
   });
   checkPayload(context, order[context.blocks - 1]!, dsts[lastLane]!, tier.name);
@@ -212,7 +210,7 @@ async function tierRead(context: CaseContext, tier: Tier): Promise<Timing> {
 async function writeTier(context: CaseContext, tier: Tier): Promise<Timing> {
   const seconds = await tierWrite(context, tier);
   const dst = Buffer.alloc(context.blockBytes);
-  if ((await tier.read(context.keys[1]!, dst)) === null) throw new Error(`${tier.name}: block 1 missing after write`);
+  if ((await tier.read(context.records[1]!.key, dst)) === null) throw new Error(`${tier.name}: block 1 missing after write`);
   checkPayload(context, 1, dst, tier.name);
   await tier.flush();
   return seconds;
@@ -270,7 +268,7 @@ const flashRead: TierBenchCase = {
       const dsts = laneBuffers(context);
       let lastLane = 0;
       const seconds = await timed(context.blocks, context.inFlight, async (n, lane) => {
-        const value = db.getBinaryFast(context.keys[order[n]!]!)!;
+        const value = db.getBinaryFast(context.records[order[n]!]!.key)!;
         // getBinaryFast's buffer is reused and cannot be .copy()'d; copy the value's own length.
         dsts[lane]!.set(value.subarray(0, value.length));
         if (n === context.blocks - 1) lastLane = lane;
@@ -358,15 +356,15 @@ const engineCycle: TierBenchCase = {
     try {
       const cpu = process.cpuUsage();
       const started = performance.now();
-      for (let i = 0; i < context.blocks; i++) await cache.put(context.keys[i]!, context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
+      for (let i = 0; i < context.blocks; i++) await cache.put(context.records[i]!.key, context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
       for (const i of readOrder(context.blocks)) {
-        const pinned = await cache.acquire([context.keys[i]!]);
+        const pinned = await cache.acquire([context.records[i]!.key]);
         if (pinned.length !== 1) throw new Error(`engine: block ${i} missing`);
         pinned.release();
       }
       await cache.flush();
       const timing = { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
-      const check = await cache.acquire([context.keys[1]!]);
+      const check = await cache.acquire([context.records[1]!.key]);
       checkPayload(context, 1, check.blocks[0]!, 'engine');
       check.release();
       return timing;
@@ -379,11 +377,11 @@ const engineCycle: TierBenchCase = {
       const dst = Buffer.alloc(context.blockBytes);
       const cpu = process.cpuUsage();
       const started = performance.now();
-      for (let i = 0; i < context.blocks; i++) await db.put(context.keys[i]!, context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
+      for (let i = 0; i < context.blocks; i++) await db.put(context.records[i]!.key, context.payloads[i % DISTINCT_PAYLOADS]!.bytes);
       for (const i of readOrder(context.blocks)) {
-        const value = db.getBinaryFast(context.keys[i]!)!;
+        const value = db.getBinaryFast(context.records[i]!.key)!;
         dst.set(value.subarray(0, value.length));
-        await db.put(context.keys[i]!, dst);
+        await db.put(context.records[i]!.key, dst);
       }
       await syncRawLmdb(db);
       return { seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
@@ -477,7 +475,7 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
   for (const blockBytes of options.blockSizes) {
     const payloads = payloadsFor(blockBytes);
     const blocks = Math.max(options.minBlocksPerRun, Math.round(options.bytesPerRun / blockBytes));
-    const named = keysAndRecords(blocks, blockBytes, payloads);
+    const records = recordsOf(blocks, blockBytes, payloads);
     for (const benchCase of options.cases) {
       const rates: number[] = [];
       const baselines: number[] = [];
@@ -486,7 +484,7 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
       const once = async (fn: (context: CaseContext) => Promise<Timing>): Promise<Timing> => {
         const dir = await mkdtemp(join(tmpdir(), 'kvtier-bench-tiers-'));
         try {
-          return await fn({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads, ...named });
+          return await fn({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads, records });
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
