@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/arena.cc",
         "native/copy.cc",
+        "native/file-map.cc",
         "native/checksum.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

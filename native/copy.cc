@@ -17,6 +17,7 @@
 
 #include "checksum.h"
 #include "common.h"
+#include "file-map.h"
 
 namespace kvtier {
 namespace {
@@ -158,7 +159,16 @@ class PoolBatch : public Napi::AsyncWorker {
   PoolBatch(Napi::Env env, const char* name, std::function<void()> work)
       : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {}
 
+  ~PoolBatch() override {
+    for (FileMap* map : held_) ReleaseFileMap(map);
+  }
+
   void Keep(const Napi::Value& value) { kept_.push_back(Napi::Persistent(value.As<Napi::Object>())); }
+  // Keeps a file mapping mapped until the batch is done (see file-map.h).
+  void Hold(FileMap* map) {
+    HoldFileMap(map);
+    held_.push_back(map);
+  }
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
@@ -170,6 +180,7 @@ class PoolBatch : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::function<void()> work_;
   std::vector<Napi::ObjectReference> kept_;
+  std::vector<FileMap*> held_;
 };
 
 // Parses a batch with `build` (which returns the queued worker) and queues it; bad arguments
@@ -393,6 +404,21 @@ double* ResultsOut(Napi::Env env, const Napi::Value& value, size_t count) {
   return static_cast<double*>(PerOpOut(env, value, count, napi_float64_array, "Float64Array", "results"));
 }
 
+// readBatchAsync's `maps`: one entry per op, the mapping of the op's file (mapFile) or undefined.
+std::vector<FileMap*> MapsOf(Napi::Env env, const Napi::Value& value, size_t count) {
+  if (!value.IsArray()) {
+    ThrowType(env, "expected an array of mappings from mapFile (or undefined) for `maps`, got " + Describe(value));
+  }
+  auto array = value.As<Napi::Array>();
+  if (array.Length() != count) {
+    ThrowRange(env, "expected `maps` to hold one entry per op (" + std::to_string(count) + "), got " +
+                        std::to_string(array.Length()));
+  }
+  std::vector<FileMap*> maps(count);
+  for (uint32_t i = 0; i < count; ++i) maps[i] = FileMapOf(env, array.Get(i), "maps", i);
+  return maps;
+}
+
 // One positional read of `iov` at `position`: pread/preadv, or preadv2 with `flags` (RWF_NOWAIT).
 // A kernel without preadv2 (ENOSYS) reports EOPNOTSUPP, like one that cannot honour the flag.
 ssize_t ReadVector(int fd, iovec* iov, int count, off_t position, int flags) {
@@ -464,12 +490,34 @@ void ReadPair(const ReadOp& a, const ReadOp& b, double* resultA, double* resultB
   *resultB = static_cast<double>(done > a.length ? done - a.length : 0);
 }
 
-void RunReads(const std::vector<ReadOp>& ops, double* results, uint64_t* checksums, int flags) {
+// Ops first to last out of their files' mappings (CopyResident), each with its checksum when
+// `checksums` is not null: true when all of them could be; otherwise the caller reads them all.
+bool CopyAllResident(const std::vector<ReadOp>& ops, const std::vector<FileMap*>& maps, size_t first, size_t last,
+                     double* results, uint64_t* checksums) {
+  for (size_t k = first; k <= last; ++k) {
+    const ReadOp& op = ops[k];
+    uint64_t* checksum = checksums == nullptr ? nullptr : &checksums[k];
+    if (op.length == 0) {
+      if (checksum != nullptr) *checksum = Xxh3(nullptr, 0);
+    } else if (maps[k] == nullptr || !CopyResident(*maps[k], op.fd, op.position, op.dst, op.length, checksum)) {
+      return false;
+    }
+    results[k] = static_cast<double>(op.length);
+  }
+  return true;
+}
+
+void RunReads(const std::vector<ReadOp>& ops, const std::vector<FileMap*>& maps, double* results, uint64_t* checksums,
+              int flags) {
   for (size_t i = 0; i < ops.size(); ++i) {
     size_t last = i;
-    if (i + 1 < ops.size() && Continues(ops[i], ops[i + 1])) {
+    if (i + 1 < ops.size() && Continues(ops[i], ops[i + 1])) last = i + 1;
+    if (!maps.empty() && CopyAllResident(ops, maps, i, last, results, checksums)) {
+      i = last;
+      continue;
+    }
+    if (last != i) {
       ReadPair(ops[i], ops[i + 1], &results[i], &results[i + 1], flags);
-      last = i + 1;
     } else {
       results[i] = ReadFrom(ops[i], 0, flags);
     }
@@ -494,8 +542,16 @@ Napi::Value ReadBatchAsync(const Napi::CallbackInfo& info) {
     double* results = ResultsOut(env, info[2], ops.size());
     bool withChecksums = info.Length() > 3 && !info[3].IsUndefined();
     uint64_t* checksums = withChecksums ? ChecksumOut(env, info[3], ops.size()) : nullptr;
+    std::vector<FileMap*> maps;
+    if (info.Length() > 4 && !info[4].IsUndefined()) maps = MapsOf(env, info[4], ops.size());
     auto* worker = new PoolBatch(env, "kvtier.readBatchAsync",
-                                 [ops = std::move(ops), results, checksums]() { RunReads(ops, results, checksums, 0); });
+                                 [ops = std::move(ops), maps = std::move(maps), results, checksums]() {
+                                   RunReads(ops, maps, results, checksums, 0);
+                                 });
+    if (!maps.empty()) worker->Keep(info[4]);
+    for (FileMap* map : maps) {
+      if (map != nullptr) worker->Hold(map);
+    }
     for (const Napi::Value& buffer : buffers.values) worker->Keep(buffer);
     worker->Keep(info[2]);
     if (withChecksums) worker->Keep(info[3]);
@@ -515,7 +571,7 @@ Napi::Value ReadBatchCached(const Napi::CallbackInfo& info) {
   double* results = ResultsOut(env, info[2], ops.size());
   uint64_t* checksums = info.Length() > 3 && !info[3].IsUndefined() ? ChecksumOut(env, info[3], ops.size()) : nullptr;
 #ifdef RWF_NOWAIT
-  RunReads(ops, results, checksums, RWF_NOWAIT);
+  RunReads(ops, {}, results, checksums, RWF_NOWAIT);
 #else
   for (size_t i = 0; i < ops.size(); ++i) {
     results[i] = -static_cast<double>(EOPNOTSUPP);

@@ -19,6 +19,15 @@
 /** Anything that exposes raw bytes: ArrayBuffer, Buffer, any TypedArray or DataView. */
 export type ByteSource = ArrayBuffer | ArrayBufferView;
 
+declare const fileMapBrand: unique symbol;
+/**
+ * A read-only mapping of a file, from mapFile: an opaque handle (JavaScript never touches the
+ * mapped bytes; a page past the end of the file would raise SIGBUS).
+ */
+export interface FileMap {
+  readonly [fileMapBrand]: true;
+}
+
 export interface NativeAddon {
   /** Zeroed memory of `byteLength` bytes aligned to `alignment` (power of two ≥ 64; page-aligned from 1 MiB). */
   createArena(byteLength: number, alignment: number): ArrayBuffer;
@@ -39,8 +48,20 @@ export interface NativeAddon {
    * XXH3-64 of the bytes read (of no bytes when the op failed). Bad arguments reject the promise
    * before any read (it never throws). Buffers, `results` and `checksums` stay referenced until
    * it settles and must not be read or reused before; the caller keeps every `fd` open until then.
+   *
+   * `maps` (one entry per op, or undefined) gives the mapping of an op's file (mapFile of a
+   * descriptor of that file) or undefined: an op whose range lies within its mapping and its
+   * file, and which the page cache holds entirely, is copied out of the mapping, fused with its
+   * checksum, instead of read (one pass over the bytes instead of a copy and a re-read). Results
+   * and checksums are the same either way; any other op (a mapping of another file included) is read.
    */
-  readBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, results: Float64Array, checksums?: BigUint64Array): Promise<void>;
+  readBatchAsync(
+    buffers: readonly ByteSource[],
+    ops: Float64Array,
+    results: Float64Array,
+    checksums?: BigUint64Array,
+    maps?: readonly (FileMap | undefined)[],
+  ): Promise<void>;
   /**
    * The reads of readBatchAsync (same ops, results and checksums), on the calling thread, taking
    * only bytes the page cache already holds (Linux preadv2 with RWF_NOWAIT): an op that would
@@ -50,6 +71,15 @@ export interface NativeAddon {
    * readBatchAsync. Bad arguments throw before any read.
    */
   readBatchCached(buffers: readonly ByteSource[], ops: Float64Array, results: Float64Array, checksums?: BigUint64Array): void;
+  /**
+   * Maps the first `byteLength` bytes of the file open as `fd` (read-only, shared: it sees the
+   * file's current bytes), for readBatchAsync's `maps`. `byteLength` may exceed the file, which
+   * may grow into it. Throws an Error (with a negative `errno`) when the file cannot be mapped.
+   * The mapping lives until unmapFile, or until it is garbage collected.
+   */
+  mapFile(fd: number, byteLength: number): FileMap;
+  /** Unmaps now, or once the last batch using it settles (ops that would use it are read instead); repeated calls do nothing. */
+  unmapFile(mapping: FileMap): void;
   /** XXH3-64 (seed 0) of each [bufferIndex, offset, length] range. */
   checksumBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums: BigUint64Array): void;
   /** Copies pages of `pageBytes` at `pageOffsets` in `paged`, in order, into one contiguous run of `block` from `blockOffset`. */

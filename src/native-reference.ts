@@ -1,7 +1,7 @@
 /** The native surface re-implemented in plain TypeScript: the oracle the addon is tested against. */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 import { types } from 'node:util';
-import type { ByteSource, NativeAddon } from './native.js';
+import type { ByteSource, FileMap, NativeAddon } from './native.js';
 
 // Everything here mirrors native/*.cc rule for rule: the same validation order, the same error
 // types and the same message text, so a test can compare the two implementations on any input,
@@ -362,6 +362,22 @@ function resultsOut(value: unknown, count: number): Float64Array {
   return perOpOut(value, count, types.isFloat64Array, 'Float64Array', 'results');
 }
 
+/** A mapping's label in messages: `name` or `name[index]`. */
+function mappingError(value: unknown, label: string): TypeError {
+  return new TypeError(`expected a mapping from mapFile for \`${label}\`, got ${describe(value)}`);
+}
+
+/** readBatchAsync's `maps`, checked as native/copy.cc's MapsOf does (the reference reads every op anyway). */
+function checkMaps(value: unknown, count: number, mappings: WeakSet<object>): void {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`expected an array of mappings from mapFile (or undefined) for \`maps\`, got ${describe(value)}`);
+  }
+  if (value.length !== count) throw new RangeError(`expected \`maps\` to hold one entry per op (${count}), got ${value.length}`);
+  value.forEach((map: unknown, i) => {
+    if (map !== undefined && !(typeof map === 'object' && map !== null && mappings.has(map))) throw mappingError(map, `maps[${i}]`);
+  });
+}
+
 /** One op as the pool thread runs it: read until full or end of file; the bytes read, or -errno. */
 function readFully(op: ReadOp): number {
   let done = 0;
@@ -443,6 +459,8 @@ export interface ReferenceAddonOptions {
 export function createReferenceAddon(options: ReferenceAddonOptions = {}): NativeAddon {
   const page = options.pageBytes ?? 4096;
   const arenaAlignment = new WeakMap<ArrayBufferLike, number>();
+  // What mapFile handed out: the reference maps nothing (its reads always go to the file).
+  const mappings = new WeakSet<object>();
 
   return {
     createArena(byteLength: number, alignment: number): ArrayBuffer {
@@ -485,11 +503,18 @@ export function createReferenceAddon(options: ReferenceAddonOptions = {}): Nativ
       }
     },
 
-    readBatchAsync(buffers: readonly ByteSource[], ops: Float64Array, results: Float64Array, checksums?: BigUint64Array): Promise<void> {
+    readBatchAsync(
+      buffers: readonly ByteSource[],
+      ops: Float64Array,
+      results: Float64Array,
+      checksums?: BigUint64Array,
+      maps?: readonly (FileMap | undefined)[],
+    ): Promise<void> {
       try {
         const parsed = parseReadOps(spansOf(buffers), float64Arg(ops, 'ops'));
         const out = resultsOut(results, parsed.length);
         const sums = checksums === undefined ? undefined : checksumOut(checksums, parsed.length);
+        if (maps !== undefined) checkMaps(maps, parsed.length, mappings);
         return new Promise((resolve) => setImmediate(() => resolve(runReads(parsed, out, sums))));
       } catch (error) {
         return Promise.reject(error);
@@ -502,6 +527,25 @@ export function createReferenceAddon(options: ReferenceAddonOptions = {}): Nativ
       const out = resultsOut(results, parsed.length);
       const sums = checksums === undefined ? undefined : checksumOut(checksums, parsed.length);
       runReads(parsed, out, sums);
+    },
+
+    mapFile(fd: number, byteLength: number): FileMap {
+      sizeArg(fd, 'fd');
+      sizeArg(byteLength, 'byteLength');
+      if (fd > MAX_FD) throw new RangeError(`\`fd\` is ${fd}, past the largest file descriptor ${MAX_FD}`);
+      try {
+        fstatSync(fd);
+      } catch (cause) {
+        const errno = (cause as NodeJS.ErrnoException).errno ?? 0;
+        throw Object.assign(new Error(`could not map fd ${fd} (errno ${-errno})`), { errno });
+      }
+      const mapping = Object.freeze({}) as FileMap;
+      mappings.add(mapping);
+      return mapping;
+    },
+
+    unmapFile(mapping: FileMap): void {
+      if (!(typeof mapping === 'object' && mapping !== null && mappings.has(mapping))) throw mappingError(mapping, 'mapping');
     },
 
     checksumBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums: BigUint64Array): void {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { NativeAddon } from '../native/index.js';
 import { ErrorCode, KvtierError } from './errors.js';
 
-export type { ByteSource, NativeAddon } from '../native/index.js';
+export type { ByteSource, FileMap, NativeAddon } from '../native/index.js';
 
 const ADDON_PATH = join('build', 'Release', 'kvtier_native.node');
 

@@ -212,7 +212,7 @@ export class FileTier extends DurableTier implements Tier {
     super(options, 'disk');
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.compactDeadRatio = options.compactDeadRatio ?? 0.5;
-    this.handles = new SegmentHandles(options.maxOpenFiles ?? 64);
+    this.handles = new SegmentHandles(options.maxOpenFiles ?? 64, this.segmentBytes);
   }
 
   /** Opens (or creates) the tier in `options.dir`, rebuilding the index from the segment files. */
@@ -414,10 +414,10 @@ export class FileTier extends DurableTier implements Tier {
       lease.release();
       done(error, bytesRead, payloadChecksum);
     };
-    if (lease.fd >= 0) this.reader.read(lease.fd, position, header, payload, settled);
+    if (lease.fd >= 0) this.reader.read(lease.fd, lease.map, position, header, payload, settled);
     else {
       lease.handle.then(
-        (handle) => this.reader.read(handle.fd, position, header, payload, settled),
+        (handle) => this.reader.read(handle.fd, undefined, position, header, payload, settled),
         (cause: unknown) => settled(cause instanceof Error ? cause : new Error(String(cause)), 0, 0n),
       );
     }

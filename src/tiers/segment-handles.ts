@@ -3,15 +3,23 @@
  * one positional read rather than open + read + close. A handle leaves the cache when evicted or
  * forgotten but is closed only once no read still uses it: closing a descriptor under an in-flight
  * read could let the number be reused by another file.
+ *
+ * Each open handle also maps its file (native mapFile), so the native reads can copy a cached
+ * block out of the page cache and hash it in one pass (see native/file-map.cc). A file that cannot
+ * be mapped is only read.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
+import type { FileMap } from '../native.js';
+import { native } from '../native.js';
 
 interface SharedHandle {
   readonly opened: Promise<FileHandle>;
   /** The descriptor once the open has succeeded, else -1. */
   fd: number;
+  /** The file's mapping once open (and mapped), unmapped when the handle closes. */
+  map: FileMap | undefined;
   refs: number;
   evicted: boolean;
 }
@@ -25,6 +33,8 @@ export interface HandleLease {
    * batched reads), which cost less per read than FileHandle's promise methods.
    */
   readonly fd: number;
+  /** The file's mapping, when open and mapped; like `fd`, valid until release(). */
+  readonly map: FileMap | undefined;
   release(): void;
 }
 
@@ -33,8 +43,14 @@ export class SegmentHandles {
   private readonly cache: LRUCache<string, SharedHandle>;
   private readonly closing = new Set<Promise<void>>();
 
-  /** @param maxOpenFiles handles kept open at most (leased handles may briefly exceed it) */
-  constructor(maxOpenFiles: number) {
+  /**
+   * @param maxOpenFiles handles kept open at most (leased handles may briefly exceed it)
+   * @param mapBytes bytes of each file to map (address space only: pages come from the page cache); 0 maps nothing
+   */
+  constructor(
+    maxOpenFiles: number,
+    private readonly mapBytes: number,
+  ) {
     this.cache = new LRUCache<string, SharedHandle>({
       max: maxOpenFiles,
       dispose: (shared) => {
@@ -48,11 +64,13 @@ export class SegmentHandles {
   acquire(path: string): HandleLease {
     let shared = this.cache.get(path);
     if (!shared) {
-      const created: SharedHandle = { opened: open(path, 'r'), fd: -1, refs: 0, evicted: false };
+      const created: SharedHandle = { opened: open(path, 'r'), fd: -1, map: undefined, refs: 0, evicted: false };
       // A failed open must not stay cached: the next reader retries (and sees the real error).
       created.opened.then(
         (handle) => {
           created.fd = handle.fd;
+          // Evicted before it opened: it is about to close, so not worth mapping.
+          if (!created.evicted) created.map = this.mapOf(handle.fd);
         },
         () => {
           if (this.cache.peek(path) === created) this.cache.delete(path);
@@ -67,6 +85,7 @@ export class SegmentHandles {
     return {
       handle: leased.opened,
       fd: leased.fd,
+      map: leased.map,
       release: () => {
         if (released) return;
         released = true;
@@ -96,8 +115,20 @@ export class SegmentHandles {
     await Promise.allSettled([...this.closing]);
   }
 
+  /** A mapping of the file open as `fd`, or undefined where it cannot be mapped (reads then go to the file). */
+  private mapOf(fd: number): FileMap | undefined {
+    if (this.mapBytes === 0) return undefined;
+    try {
+      return native.mapFile(fd, this.mapBytes);
+    } catch {
+      return undefined;
+    }
+  }
+
   private closeIfIdle(shared: SharedHandle): void {
     if (!shared.evicted || shared.refs > 0) return;
+    if (shared.map !== undefined) native.unmapFile(shared.map);
+    shared.map = undefined;
     const closed = shared.opened.then(
       (handle) => handle.close(),
       () => undefined,

@@ -3,6 +3,7 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksum } from '../../src/memory/copy-batch.js';
+import type { FileMap } from '../../src/native.js';
 import { native } from '../../src/native.js';
 import { BatchedReader } from '../../src/tiers/batched-reader.js';
 import { patternBytes, removeDir, tempDir } from './fixtures.js';
@@ -31,12 +32,19 @@ describe('BatchedReader', () => {
 
   type Outcome = { error: Error | null; bytesRead: number; sum: bigint; header: Uint8Array; payload: Uint8Array };
 
-  function read(reader: BatchedReader, file: number, position: number, headerBytes: number, payloadBytes: number): Promise<Outcome> {
+  function read(
+    reader: BatchedReader,
+    file: number,
+    position: number,
+    headerBytes: number,
+    payloadBytes: number,
+    map?: FileMap,
+  ): Promise<Outcome> {
     const header = new Uint8Array(headerBytes);
     const payload = new Uint8Array(payloadBytes);
     let sync = true;
     const outcome = new Promise<Outcome>((resolve) =>
-      reader.read(file, position, header, payload, (error, bytesRead, sum) => {
+      reader.read(file, map, position, header, payload, (error, bytesRead, sum) => {
         expect(sync).toBe(false); // never settles inside read()
         resolve({ error, bytesRead, sum, header, payload });
       }),
@@ -50,9 +58,9 @@ describe('BatchedReader', () => {
     const original = native.readBatchAsync.bind(native);
     const counting = new BatchedReader(1000, 64);
     const spied = native as { readBatchAsync: typeof native.readBatchAsync };
-    spied.readBatchAsync = (buffers, ops, results, sums) => {
+    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
       batches.push(ops.length / 10);
-      return original(buffers, ops, results, sums);
+      return original(buffers, ops, results, sums, maps);
     };
     const capped = new BatchedReader(1 << 20, 3);
     try {
@@ -79,10 +87,10 @@ describe('BatchedReader', () => {
     let batches = 0;
     const original = native.readBatchAsync.bind(native);
     const spied = native as { readBatchAsync: typeof native.readBatchAsync };
-    spied.readBatchAsync = (buffers, ops, results, sums) => {
+    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
       batches++;
       resultArrays.add(results);
-      return original(buffers, ops, results, sums);
+      return original(buffers, ops, results, sums, maps);
     };
     const headerBytesAt = (step: number): number => 8 + (step % 4) * 8;
     // A chain issues its next reads from the previous ones' settlement, 1 to 3 reads at a time,
@@ -113,6 +121,37 @@ describe('BatchedReader', () => {
     } finally {
       spied.readBatchAsync = original;
     }
+  });
+
+  it("hands each read's file mapping to both of its ops, and reads the same bytes through it, up to the end of the file", async () => {
+    const map = native.mapFile(fd, 1 << 16);
+    const passed: ((FileMap | undefined)[] | undefined)[] = [];
+    const original = native.readBatchAsync.bind(native);
+    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
+    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
+      passed.push(maps === undefined ? undefined : [...maps]);
+      return original(buffers, ops, results, sums, maps);
+    };
+    const reader = new BatchedReader(1 << 20, 64);
+    try {
+      const positions = [0, 333, 4000, FILE_BYTES - 300];
+      const outcomes = await Promise.all(positions.map((at, i) => read(reader, fd, at, 16, 600, i === 1 ? undefined : map)));
+      outcomes.forEach((outcome, i) => {
+        const at = positions[i]!;
+        const end = Math.min(at + 616, FILE_BYTES);
+        expect(outcome.error).toBeNull();
+        expect(outcome.bytesRead).toBe(end - at);
+        expect(Buffer.from(outcome.header).equals(Buffer.from(content.subarray(at, at + 16)))).toBe(true);
+        expect(Buffer.from(outcome.payload.subarray(0, end - at - 16)).equals(Buffer.from(content.subarray(at + 16, end)))).toBe(true);
+        expect(outcome.sum).toBe(checksum(content.subarray(at + 16, end)));
+      });
+      // Reads without a mapping pass none.
+      await read(reader, fd, 0, 16, 600);
+    } finally {
+      spied.readBatchAsync = original;
+      native.unmapFile(map);
+    }
+    expect(passed).toEqual([[map, map, undefined, undefined, map, map, map, map], undefined]);
   });
 
   it('reports a short read at the end of the file by its byte count', async () => {

@@ -121,9 +121,9 @@ describe('FileTier (disk)', () => {
     const headerOps: number[] = [];
     const spied = native as { readBatchAsync: typeof native.readBatchAsync };
     const original = spied.readBatchAsync;
-    spied.readBatchAsync = (buffers, ops, results, sums) => {
+    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
       for (let op = 0; op < ops.length; op += 10) headerOps.push(ops[op + 4]!);
-      return original.call(native, buffers, ops, results, sums);
+      return original.call(native, buffers, ops, results, sums, maps);
     };
     try {
       // Both records are known from their writes: one payload-only read each.
@@ -140,6 +140,31 @@ describe('FileTier (disk)', () => {
     expect(tier.stats().checksumErrors).toBe(1);
     expect(damage.reports.map((r) => [r.key, r.reason])).toEqual([[blocks[1]!.record.key, 'payload checksum mismatch']]);
     expect(tier.has(blocks[1]!.record.key)).toBe(false);
+    await expectServedBy(tier, [blocks[0]!], large);
+  });
+
+  it("hands pool reads the segment's mapping once the segment is open, and catches damage through it the same way", async () => {
+    const large = 512 * 1024;
+    await tier.close();
+    tier = await open({ blockBytes: large });
+    const blocks = await writeBlocksTo(tier, [1, 2], large);
+    const mapped: boolean[] = [];
+    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
+    const original = spied.readBatchAsync;
+    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
+      mapped.push(maps !== undefined && maps.every((map) => map !== undefined));
+      return original.call(native, buffers, ops, results, sums, maps);
+    };
+    try {
+      for (const block of blocks) await expectServedBy(tier, [block], large); // the first read opens the segment
+      await flipByte(segment(0), HEADER_BYTES + large + HEADER_BYTES + 99);
+      expect(await tier.read(blocks[1]!.record.key, new Uint8Array(large))).toBeNull();
+    } finally {
+      spied.readBatchAsync = original;
+    }
+    // Opening read, second block, then the damaged one: payload-only, then the full read.
+    expect(mapped).toEqual([false, true, true, true]);
+    expect(tier.stats().checksumErrors).toBe(1);
     await expectServedBy(tier, [blocks[0]!], large);
   });
 
@@ -448,9 +473,9 @@ describe('FileTier (disk)', () => {
     const spied = native as { readBatchAsync: typeof native.readBatchAsync };
     const original = spied.readBatchAsync;
     let poolBatches = 0;
-    spied.readBatchAsync = (buffers, ops, results, sums) => {
+    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
       poolBatches++;
-      return original.call(native, buffers, ops, results, sums);
+      return original.call(native, buffers, ops, results, sums, maps);
     };
     try {
       await expectServed(blocks);

@@ -1,0 +1,180 @@
+// mapFile(fd, byteLength) -> opaque mapping: a read-only shared mapping of a file's first
+// `byteLength` bytes; unmapFile(mapping) releases it (also done by V8's finaliser). The point is
+// one pass over a page-cache-resident block instead of two: a pread copies the bytes into the
+// destination and the checksum then reads them back, by then mostly out of L2 (at 1 MiB the
+// kernel's copy streams 2 MiB through a 1 MiB L2), and on a busy machine out of L3 too. Copying
+// out of the mapping hashes each stripe as it copies it (CopyXxh3).
+//
+// The mapping is an External, not an ArrayBuffer: JavaScript never touches the mapped bytes, as
+// touching a page past the end of the file raises SIGBUS. CopyResident checks that the range
+// lies within the file and is resident before it copies; a file truncated by someone else
+// between that check and the copy still faults, and the fault is caught (GuardedCopy).
+#include "file-map.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csetjmp>
+#include <csignal>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "checksum.h"
+#include "common.h"
+
+namespace kvtier {
+namespace {
+
+constexpr napi_type_tag kFileMapTag = {0x6b7674696572666dULL, 0x61702d6d61707631ULL};  // "kvtierfmap-mapv1"
+
+size_t PageBytes() {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+void Unmap(FileMap* map) {
+  if (map->data != nullptr) munmap(map->data, map->length);
+  map->data = nullptr;
+}
+
+// ---- SIGBUS guard ----
+// A copy out of a mapping runs with tGuard set; a SIGBUS raised in it (the file shrank under the
+// copy) jumps back to GuardedCopy, which reports the copy as not done. Any other SIGBUS goes to
+// the handler that was there before (by default: the process dies, as it would without us).
+
+thread_local sigjmp_buf* tGuard = nullptr;
+struct sigaction gPreviousBus;
+
+void OnBus(int signal, siginfo_t* info, void* context) {
+  if (tGuard != nullptr) siglongjmp(*tGuard, 1);
+  if ((gPreviousBus.sa_flags & SA_SIGINFO) != 0) {
+    gPreviousBus.sa_sigaction(signal, info, context);
+  } else if (gPreviousBus.sa_handler != SIG_IGN && gPreviousBus.sa_handler != SIG_DFL) {
+    gPreviousBus.sa_handler(signal);
+  } else {
+    // Restore the previous disposition: the faulting access runs again and meets it.
+    sigaction(SIGBUS, &gPreviousBus, nullptr);
+  }
+}
+
+void InstallBusGuard() {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    struct sigaction action {};
+    action.sa_sigaction = OnBus;
+    // SA_NODEFER: SIGBUS stays unblocked in the handler, so leaving it by siglongjmp without
+    // restoring a signal mask (sigsetjmp(..., 0): no syscall per copy) leaves no signal blocked.
+    action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGBUS, &action, &gPreviousBus);
+  });
+}
+
+// The copy (fused with the checksum when `checksum` is not null); false if it faulted.
+bool GuardedCopy(uint8_t* dst, const uint8_t* src, size_t length, uint64_t* checksum) {
+  sigjmp_buf guard;
+  if (sigsetjmp(guard, 0) != 0) {
+    tGuard = nullptr;
+    return false;
+  }
+  tGuard = &guard;
+  if (checksum != nullptr) {
+    *checksum = CopyXxh3(dst, src, length);
+  } else {
+    std::memcpy(dst, src, length);
+  }
+  tGuard = nullptr;
+  return true;
+}
+
+// Whether the page cache holds every page of [start, start + length) (mincore).
+bool Resident(const uint8_t* start, size_t length) {
+  const size_t page = PageBytes();
+  unsigned char pages[256];
+  uintptr_t at = reinterpret_cast<uintptr_t>(start) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(start) + length;
+  while (at < end) {
+    size_t count = std::min<size_t>((end - at + page - 1) / page, sizeof pages);
+    if (mincore(reinterpret_cast<void*>(at), count * page, pages) != 0) return false;
+    for (size_t i = 0; i < count; ++i) {
+      if ((pages[i] & 1) == 0) return false;
+    }
+    at += count * page;
+  }
+  return true;
+}
+
+void Finalize(Napi::Env, FileMap* map) {
+  // Batches hold the External, so none is left by now.
+  Unmap(map);
+  delete map;
+}
+
+}  // namespace
+
+// mapFile(fd, byteLength) -> FileMap
+Napi::Value MapFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t fd = SizeArg(info, 0, "fd");
+  size_t byteLength = SizeArg(info, 1, "byteLength");
+  if (fd > 2147483647) {
+    ThrowRange(env, "`fd` is " + FormatNumber(static_cast<double>(fd)) + ", past the largest file descriptor 2147483647");
+  }
+  struct stat status {};
+  void* data = nullptr;
+  if (fstat(static_cast<int>(fd), &status) != 0 ||
+      (byteLength != 0 &&
+       (data = mmap(nullptr, byteLength, PROT_READ, MAP_SHARED, static_cast<int>(fd), 0)) == MAP_FAILED)) {
+    int error = errno;
+    Napi::Error failure =
+        Napi::Error::New(env, "could not map fd " + std::to_string(fd) + " (errno " + std::to_string(error) + ")");
+    failure.Set("errno", Napi::Number::New(env, -error));
+    throw failure;
+  }
+  InstallBusGuard();
+  auto* map = new FileMap{static_cast<uint8_t*>(data), byteLength, status.st_dev, status.st_ino, 0, false};
+  auto external = Napi::External<FileMap>::New(env, map, Finalize);
+  external.TypeTag(&kFileMapTag);
+  return external;
+}
+
+// unmapFile(mapping): unmaps now, or once the last batch using it settles; repeated calls do nothing.
+Napi::Value UnmapFile(const Napi::CallbackInfo& info) {
+  FileMap* map = FileMapOf(info.Env(), info[0], "mapping", static_cast<size_t>(-1));
+  if (map == nullptr) ThrowType(info.Env(), "expected a mapping from mapFile for `mapping`, got undefined");
+  map->released = true;
+  if (map->holds == 0) Unmap(map);
+  return info.Env().Undefined();
+}
+
+FileMap* FileMapOf(Napi::Env env, const Napi::Value& value, const char* name, size_t index) {
+  if (value.IsUndefined()) return nullptr;
+  if (!value.IsExternal() || !value.As<Napi::External<FileMap>>().CheckTypeTag(&kFileMapTag)) {
+    std::string label = std::string("`") + name + (index == static_cast<size_t>(-1) ? "" : "[" + std::to_string(index) + "]") + "`";
+    ThrowType(env, "expected a mapping from mapFile for " + label + ", got " + Describe(value));
+  }
+  return value.As<Napi::External<FileMap>>().Data();
+}
+
+void HoldFileMap(FileMap* map) { ++map->holds; }
+
+void ReleaseFileMap(FileMap* map) {
+  if (--map->holds == 0 && map->released) Unmap(map);
+}
+
+bool CopyResident(const FileMap& map, int fd, off_t position, uint8_t* dst, size_t length, uint64_t* checksum) {
+  if (map.data == nullptr || position < 0) return false;
+  auto start = static_cast<size_t>(position);
+  if (start > map.length || length > map.length - start) return false;
+  struct stat status {};
+  if (fstat(fd, &status) != 0 || status.st_dev != map.device || status.st_ino != map.inode) return false;
+  if (status.st_size < 0 || start + length > static_cast<size_t>(status.st_size)) return false;
+  if (!Resident(map.data + start, length)) return false;
+  return GuardedCopy(dst, map.data + start, length, checksum);
+}
+
+}  // namespace kvtier
