@@ -490,16 +490,21 @@ void ReadPair(const ReadOp& a, const ReadOp& b, double* resultA, double* resultB
   *resultB = static_cast<double>(done > a.length ? done - a.length : 0);
 }
 
-// Ops first to last out of their files' mappings (CopyResident), each with its checksum when
-// `checksums` is not null: true when all of them could be; otherwise the caller reads them all.
-bool CopyAllResident(const std::vector<ReadOp>& ops, const std::vector<FileMap*>& maps, size_t first, size_t last,
-                     double* results, uint64_t* checksums) {
+// Ops first to last (one op, or a header and the payload right after it) copied out of their
+// file's mapping, each with its checksum when `checksums` is not null: true when the mapping
+// could serve them all (one residency check for the whole range); otherwise the caller reads them.
+bool CopyAllMapped(const std::vector<ReadOp>& ops, const std::vector<FileMap*>& maps, size_t first, size_t last,
+                   double* results, uint64_t* checksums) {
+  const FileMap* map = maps[first];
+  if (map == nullptr || maps[last] != map) return false;
+  const off_t end = ops[last].position + static_cast<off_t>(ops[last].length);
+  if (!Resident(*map, ops[first].fd, ops[first].position, static_cast<size_t>(end - ops[first].position))) return false;
   for (size_t k = first; k <= last; ++k) {
     const ReadOp& op = ops[k];
     uint64_t* checksum = checksums == nullptr ? nullptr : &checksums[k];
     if (op.length == 0) {
       if (checksum != nullptr) *checksum = Xxh3(nullptr, 0);
-    } else if (maps[k] == nullptr || !CopyResident(*maps[k], op.fd, op.position, op.dst, op.length, checksum)) {
+    } else if (!CopyMapped(*map, op.position, op.dst, op.length, checksum)) {
       return false;
     }
     results[k] = static_cast<double>(op.length);
@@ -512,7 +517,7 @@ void RunReads(const std::vector<ReadOp>& ops, const std::vector<FileMap*>& maps,
   for (size_t i = 0; i < ops.size(); ++i) {
     size_t last = i;
     if (i + 1 < ops.size() && Continues(ops[i], ops[i + 1])) last = i + 1;
-    if (!maps.empty() && CopyAllResident(ops, maps, i, last, results, checksums)) {
+    if (!maps.empty() && CopyAllMapped(ops, maps, i, last, results, checksums)) {
       i = last;
       continue;
     }

@@ -8,7 +8,7 @@
 // The mapping is an External, not an ArrayBuffer: JavaScript never touches the mapped bytes, as
 // touching a page past the end of the file raises SIGBUS. CopyResident checks that the range
 // lies within the file and is resident before it copies; a file truncated by someone else
-// between that check and the copy still faults, and the fault is caught (GuardedCopy).
+// between that check and the copy still faults, and the fault is caught (CopyMapped).
 #include "file-map.h"
 
 #include <sys/mman.h>
@@ -43,7 +43,7 @@ void Unmap(FileMap* map) {
 
 // ---- SIGBUS guard ----
 // A copy out of a mapping runs with tGuard set; a SIGBUS raised in it (the file shrank under the
-// copy) jumps back to GuardedCopy, which reports the copy as not done. Any other SIGBUS goes to
+// copy) jumps back to CopyMapped, which reports the copy as not done. Any other SIGBUS goes to
 // the handler that was there before (by default: the process dies, as it would without us).
 
 thread_local sigjmp_buf* tGuard = nullptr;
@@ -74,25 +74,8 @@ void InstallBusGuard() {
   });
 }
 
-// The copy (fused with the checksum when `checksum` is not null); false if it faulted.
-bool GuardedCopy(uint8_t* dst, const uint8_t* src, size_t length, uint64_t* checksum) {
-  sigjmp_buf guard;
-  if (sigsetjmp(guard, 0) != 0) {
-    tGuard = nullptr;
-    return false;
-  }
-  tGuard = &guard;
-  if (checksum != nullptr) {
-    *checksum = CopyXxh3(dst, src, length);
-  } else {
-    std::memcpy(dst, src, length);
-  }
-  tGuard = nullptr;
-  return true;
-}
-
 // Whether the page cache holds every page of [start, start + length) (mincore).
-bool Resident(const uint8_t* start, size_t length) {
+bool PagesResident(const uint8_t* start, size_t length) {
   const size_t page = PageBytes();
   unsigned char pages[256];
   uintptr_t at = reinterpret_cast<uintptr_t>(start) & ~(page - 1);
@@ -166,15 +149,31 @@ void ReleaseFileMap(FileMap* map) {
   if (--map->holds == 0 && map->released) Unmap(map);
 }
 
-bool CopyResident(const FileMap& map, int fd, off_t position, uint8_t* dst, size_t length, uint64_t* checksum) {
+bool Resident(const FileMap& map, int fd, off_t position, size_t length) {
   if (map.data == nullptr || position < 0) return false;
   auto start = static_cast<size_t>(position);
   if (start > map.length || length > map.length - start) return false;
   struct stat status {};
   if (fstat(fd, &status) != 0 || status.st_dev != map.device || status.st_ino != map.inode) return false;
   if (status.st_size < 0 || start + length > static_cast<size_t>(status.st_size)) return false;
-  if (!Resident(map.data + start, length)) return false;
-  return GuardedCopy(dst, map.data + start, length, checksum);
+  return PagesResident(map.data + start, length);
+}
+
+bool CopyMapped(const FileMap& map, off_t position, uint8_t* dst, size_t length, uint64_t* checksum) {
+  const uint8_t* src = map.data + position;
+  sigjmp_buf guard;
+  if (sigsetjmp(guard, 0) != 0) {
+    tGuard = nullptr;
+    return false;
+  }
+  tGuard = &guard;
+  if (checksum != nullptr) {
+    *checksum = CopyXxh3(dst, src, length);
+  } else {
+    std::memcpy(dst, src, length);
+  }
+  tGuard = nullptr;
+  return true;
 }
 
 }  // namespace kvtier

@@ -33,10 +33,14 @@ FileMap* FileMapOf(Napi::Env env, const Napi::Value& value, const char* name, si
 void HoldFileMap(FileMap* map);
 void ReleaseFileMap(FileMap* map);
 
-// Copies `length` bytes of `fd` from byte `position` into `dst` out of `map` (a mapping of the
-// same file, held by the caller), storing their XXH3-64 in `*checksum` unless it is null, if the
-// whole range lies within both the mapping and the file and the page cache holds all of it.
-// Returns false, having reported nothing, otherwise: the caller then reads the range with pread.
-bool CopyResident(const FileMap& map, int fd, off_t position, uint8_t* dst, size_t length, uint64_t* checksum);
+// Whether bytes [position, position + length) of `fd` can be copied out of `map`: it is a mapping
+// of the same file and covers the range, the file holds the range, and the page cache holds all
+// of it. Otherwise the caller reads the range with pread.
+bool Resident(const FileMap& map, int fd, off_t position, size_t length);
+
+// Copies `length` bytes at `position` out of `map` (held by the caller; the range found Resident)
+// into `dst`, storing their XXH3-64 in `*checksum` unless it is null. Returns false if the file
+// shrank under the copy (the SIGBUS is caught): the caller then reads the range.
+bool CopyMapped(const FileMap& map, off_t position, uint8_t* dst, size_t length, uint64_t* checksum);
 
 }  // namespace kvtier

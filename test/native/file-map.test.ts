@@ -85,6 +85,11 @@ describe.each(IMPLEMENTATIONS)('%s readBatchAsync with maps', (_, addon) => {
     expect([...results]).toEqual([256, 1000, 256, 44]);
     expect(sums[1]).toBe(xxh3(content.subarray(5256, 6256)));
     expect(sums[3]).toBe(xxh3(content.subarray(FILE_BYTES - 44)));
+    // Only one of the two with the mapping.
+    payload.fill(0);
+    await addon.readBatchAsync([header, payload], opsOf(pair(7000)), results.subarray(0, 2), sums.subarray(0, 2), [map, undefined]);
+    expectSameBytes(payload, content.subarray(7256, 8256));
+    expect(sums[1]).toBe(xxh3(content.subarray(7256, 8256)));
     addon.unmapFile(map);
   });
 
