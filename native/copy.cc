@@ -405,7 +405,12 @@ double* ResultsOut(Napi::Env env, const Napi::Value& value, size_t count) {
 }
 
 // readBatchAsync's `maps`: one entry per op, the mapping of the op's file (mapFile) or undefined.
-std::vector<FileMap*> MapsOf(Napi::Env env, const Napi::Value& value, size_t count) {
+struct Maps {
+  std::vector<FileMap*> perOp;
+  std::vector<Napi::Value> values;  // the mappings themselves, which the batch keeps alive
+};
+
+Maps MapsOf(Napi::Env env, const Napi::Value& value, size_t count) {
   if (!value.IsArray()) {
     ThrowType(env, "expected an array of mappings from mapFile (or undefined) for `maps`, got " + Describe(value));
   }
@@ -414,8 +419,12 @@ std::vector<FileMap*> MapsOf(Napi::Env env, const Napi::Value& value, size_t cou
     ThrowRange(env, "expected `maps` to hold one entry per op (" + std::to_string(count) + "), got " +
                         std::to_string(array.Length()));
   }
-  std::vector<FileMap*> maps(count);
-  for (uint32_t i = 0; i < count; ++i) maps[i] = FileMapOf(env, array.Get(i), "maps", i);
+  Maps maps{std::vector<FileMap*>(count), {}};
+  for (uint32_t i = 0; i < count; ++i) {
+    Napi::Value entry = array.Get(i);
+    maps.perOp[i] = FileMapOf(env, entry, "maps", i);
+    if (maps.perOp[i] != nullptr) maps.values.push_back(entry);
+  }
   return maps;
 }
 
@@ -498,6 +507,8 @@ bool CopyAllMapped(const std::vector<ReadOp>& ops, const std::vector<FileMap*>& 
   const FileMap* map = maps[first];
   if (map == nullptr || maps[last] != map) return false;
   const off_t end = ops[last].position + static_cast<off_t>(ops[last].length);
+  // Nothing to copy (a payload-only read's empty header op): a read of no bytes makes no syscall.
+  if (end == ops[first].position) return false;
   if (!Resident(*map, ops[first].fd, ops[first].position, static_cast<size_t>(end - ops[first].position))) return false;
   for (size_t k = first; k <= last; ++k) {
     const ReadOp& op = ops[k];
@@ -547,14 +558,14 @@ Napi::Value ReadBatchAsync(const Napi::CallbackInfo& info) {
     double* results = ResultsOut(env, info[2], ops.size());
     bool withChecksums = info.Length() > 3 && !info[3].IsUndefined();
     uint64_t* checksums = withChecksums ? ChecksumOut(env, info[3], ops.size()) : nullptr;
-    std::vector<FileMap*> maps;
+    Maps maps;
     if (info.Length() > 4 && !info[4].IsUndefined()) maps = MapsOf(env, info[4], ops.size());
     auto* worker = new PoolBatch(env, "kvtier.readBatchAsync",
-                                 [ops = std::move(ops), maps = std::move(maps), results, checksums]() {
+                                 [ops = std::move(ops), maps = maps.perOp, results, checksums]() {
                                    RunReads(ops, maps, results, checksums, 0);
                                  });
-    if (!maps.empty()) worker->Keep(info[4]);
-    for (FileMap* map : maps) {
+    for (const Napi::Value& map : maps.values) worker->Keep(map);
+    for (FileMap* map : maps.perOp) {
       if (map != nullptr) worker->Hold(map);
     }
     for (const Napi::Value& buffer : buffers.values) worker->Keep(buffer);

@@ -6,9 +6,9 @@
 // out of the mapping hashes each stripe as it copies it (CopyXxh3).
 //
 // The mapping is an External, not an ArrayBuffer: JavaScript never touches the mapped bytes, as
-// touching a page past the end of the file raises SIGBUS. CopyResident checks that the range
-// lies within the file and is resident before it copies; a file truncated by someone else
-// between that check and the copy still faults, and the fault is caught (CopyMapped).
+// touching a page past the end of the file raises SIGBUS. Resident checks that the range lies
+// within the file and is resident before it is copied; a file truncated by someone else between
+// that check and the copy still faults, and the fault is caught (CopyMapped).
 #include "file-map.h"
 
 #include <sys/mman.h>
@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csetjmp>
 #include <csignal>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -42,35 +44,56 @@ void Unmap(FileMap* map) {
 }
 
 // ---- SIGBUS guard ----
-// A copy out of a mapping runs with tGuard set; a SIGBUS raised in it (the file shrank under the
-// copy) jumps back to CopyMapped, which reports the copy as not done. Any other SIGBUS goes to
-// the handler that was there before (by default: the process dies, as it would without us).
+// A copy out of a mapping runs with the thread's guard armed over its source range; a SIGBUS
+// raised by an access in that range (the file shrank under the copy, or the device failed) jumps
+// back to CopyMapped, which reports the copy as not done. Any other SIGBUS goes to the handler
+// that was there before (by default the process dies, as it would without us). A handler
+// installed later without chaining to this one disarms the guard.
 
-thread_local sigjmp_buf* tGuard = nullptr;
+struct Guard {
+  sigjmp_buf* jump;
+  const uint8_t* start;
+  const uint8_t* end;
+};
+// initial-exec: a dlopen'ed library's TLS would otherwise be reached through __tls_get_addr,
+// which may allocate on a thread's first access, and the handler runs on any thread.
+thread_local Guard tGuard __attribute__((tls_model("initial-exec"))) = {nullptr, nullptr, nullptr};
 struct sigaction gPreviousBus;
 
 void OnBus(int signal, siginfo_t* info, void* context) {
-  if (tGuard != nullptr) siglongjmp(*tGuard, 1);
+  const Guard& guard = tGuard;
+  const auto* address = static_cast<const uint8_t*>(info->si_addr);
+  // si_code > 0: raised by the kernel for an access (not sent by kill or raise).
+  if (guard.jump != nullptr && info->si_code > 0 && address >= guard.start && address < guard.end) {
+    siglongjmp(*guard.jump, 1);
+  }
   if ((gPreviousBus.sa_flags & SA_SIGINFO) != 0) {
     gPreviousBus.sa_sigaction(signal, info, context);
-  } else if (gPreviousBus.sa_handler != SIG_IGN && gPreviousBus.sa_handler != SIG_DFL) {
-    gPreviousBus.sa_handler(signal);
-  } else {
-    // Restore the previous disposition: the faulting access runs again and meets it.
+  } else if (gPreviousBus.sa_handler == SIG_IGN) {
+    // Ignored before: a sent one stays ignored; a faulting access runs again and the kernel kills
+    // the process, as it would have.
+    if (info->si_code > 0) sigaction(SIGBUS, &gPreviousBus, nullptr);
+  } else if (gPreviousBus.sa_handler == SIG_DFL) {
+    // Default: die of it. A faulting access runs again and meets it; a sent one is raised again.
     sigaction(SIGBUS, &gPreviousBus, nullptr);
+    if (info->si_code <= 0) raise(SIGBUS);
+  } else {
+    gPreviousBus.sa_handler(signal);
   }
 }
 
 void InstallBusGuard() {
   static std::once_flag installed;
   std::call_once(installed, [] {
+    // The previous action first, so a SIGBUS on another thread never finds it unset.
+    sigaction(SIGBUS, nullptr, &gPreviousBus);
     struct sigaction action {};
     action.sa_sigaction = OnBus;
     // SA_NODEFER: SIGBUS stays unblocked in the handler, so leaving it by siglongjmp without
     // restoring a signal mask (sigsetjmp(..., 0): no syscall per copy) leaves no signal blocked.
     action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGBUS, &action, &gPreviousBus);
+    sigaction(SIGBUS, &action, nullptr);
   });
 }
 
@@ -92,9 +115,11 @@ bool PagesResident(const uint8_t* start, size_t length) {
 }
 
 void Finalize(Napi::Env, FileMap* map) {
-  // Batches hold the External, so none is left by now.
-  Unmap(map);
-  delete map;
+  // A batch keeps the External alive, so no hold is left by now; should one be, the last
+  // ReleaseFileMap frees the mapping.
+  map->released = true;
+  map->collected = true;
+  if (map->holds == 0) delete map;
 }
 
 }  // namespace
@@ -119,8 +144,13 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
     throw failure;
   }
   InstallBusGuard();
-  auto* map = new FileMap{static_cast<uint8_t*>(data), byteLength, status.st_dev, status.st_ino, 0, false};
-  auto external = Napi::External<FileMap>::New(env, map, Finalize);
+  auto owned = std::make_unique<FileMap>();
+  owned->data = static_cast<uint8_t*>(data);
+  owned->length = byteLength;
+  owned->device = status.st_dev;
+  owned->inode = status.st_ino;
+  auto external = Napi::External<FileMap>::New(env, owned.get(), Finalize);
+  owned.release();  // the External's finaliser owns it now
   external.TypeTag(&kFileMapTag);
   return external;
 }
@@ -146,8 +176,15 @@ FileMap* FileMapOf(Napi::Env env, const Napi::Value& value, const char* name, si
 void HoldFileMap(FileMap* map) { ++map->holds; }
 
 void ReleaseFileMap(FileMap* map) {
-  if (--map->holds == 0 && map->released) Unmap(map);
+  if (--map->holds != 0 || !map->released) return;
+  if (map->collected) {
+    delete map;
+  } else {
+    Unmap(map);
+  }
 }
+
+FileMap::~FileMap() { Unmap(this); }
 
 bool Resident(const FileMap& map, int fd, off_t position, size_t length) {
   if (map.data == nullptr || position < 0) return false;
@@ -161,18 +198,21 @@ bool Resident(const FileMap& map, int fd, off_t position, size_t length) {
 
 bool CopyMapped(const FileMap& map, off_t position, uint8_t* dst, size_t length, uint64_t* checksum) {
   const uint8_t* src = map.data + position;
-  sigjmp_buf guard;
-  if (sigsetjmp(guard, 0) != 0) {
-    tGuard = nullptr;
+  sigjmp_buf jump;
+  if (sigsetjmp(jump, 0) != 0) {
+    tGuard = {nullptr, nullptr, nullptr};
     return false;
   }
-  tGuard = &guard;
+  tGuard = {&jump, src, src + length};
+  // The guard is armed before the copy's first access and disarmed after its last one.
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   if (checksum != nullptr) {
     *checksum = CopyXxh3(dst, src, length);
   } else {
     std::memcpy(dst, src, length);
   }
-  tGuard = nullptr;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  tGuard = {nullptr, nullptr, nullptr};
   return true;
 }
 

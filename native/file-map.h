@@ -10,15 +10,22 @@
 
 namespace kvtier {
 
-// One mapping, owned by the External that mapFile returns. Touched on the JS thread only, except
-// for the bytes, which pool threads read while a batch holds the mapping.
+// One mapping, owned by the External that mapFile returns. Its fields change on the JS thread only,
+// and only while no batch holds it (holds == 0): pool threads read `data`, `length`, `device` and
+// `inode` (and the mapped bytes) while a batch holds it.
 struct FileMap {
-  uint8_t* data;  // null once unmapped (or for an empty mapping)
-  size_t length;
-  dev_t device;  // the mapped file, so a read through another descriptor can tell it is the same file
-  ino_t inode;
-  int holds;      // pool batches using the mapping: it is unmapped only once none is left
-  bool released;  // unmapFile was called
+  uint8_t* data = nullptr;  // null once unmapped (or for an empty mapping)
+  size_t length = 0;
+  dev_t device = 0;  // the mapped file, so a read through another descriptor can tell it is the same file
+  ino_t inode = 0;
+  int holds = 0;           // pool batches using the mapping: it is unmapped only once none is left
+  bool released = false;   // unmapFile was called (or the External was collected)
+  bool collected = false;  // the External is gone: the last hold frees the FileMap itself
+
+  FileMap() = default;
+  FileMap(const FileMap&) = delete;
+  FileMap& operator=(const FileMap&) = delete;
+  ~FileMap();
 };
 
 Napi::Value MapFile(const Napi::CallbackInfo& info);
@@ -35,12 +42,15 @@ void ReleaseFileMap(FileMap* map);
 
 // Whether bytes [position, position + length) of `fd` can be copied out of `map`: it is a mapping
 // of the same file and covers the range, the file holds the range, and the page cache holds all
-// of it. Otherwise the caller reads the range with pread.
+// of it. Otherwise the caller reads the range with pread. (mincore answers for the page cache
+// only to a process that owns the file or may write it; for others it reports every page
+// resident, and the copy then faults pages in as a read would.)
 bool Resident(const FileMap& map, int fd, off_t position, size_t length);
 
 // Copies `length` bytes at `position` out of `map` (held by the caller; the range found Resident)
-// into `dst`, storing their XXH3-64 in `*checksum` unless it is null. Returns false if the file
-// shrank under the copy (the SIGBUS is caught): the caller then reads the range.
+// into `dst`, storing their XXH3-64 in `*checksum` unless it is null. Returns false if the copy
+// faulted on the mapping (the file shrank under it, or the device failed: the SIGBUS is caught),
+// and the caller then reads the range, which reports what a read reports.
 bool CopyMapped(const FileMap& map, off_t position, uint8_t* dst, size_t length, uint64_t* checksum);
 
 }  // namespace kvtier

@@ -52,8 +52,10 @@ export interface NativeAddon {
    * `maps` (one entry per op, or undefined) gives the mapping of an op's file (mapFile of a
    * descriptor of that file) or undefined: an op whose range lies within its mapping and its
    * file, and which the page cache holds entirely, is copied out of the mapping, fused with its
-   * checksum, instead of read (one pass over the bytes instead of a copy and a re-read). Results
-   * and checksums are the same either way; any other op (a mapping of another file included) is read.
+   * checksum, instead of read (one pass over the bytes instead of a copy and a re-read). For a
+   * descriptor open for reading, results and checksums are the same either way (one that cannot
+   * be read, e.g. write-only, gets the bytes when they are cached and -EBADF when not); any other
+   * op (a mapping of another file included) is read. The batch keeps its mappings mapped.
    */
   readBatchAsync(
     buffers: readonly ByteSource[],
@@ -74,11 +76,16 @@ export interface NativeAddon {
   /**
    * Maps the first `byteLength` bytes of the file open as `fd` (read-only, shared: it sees the
    * file's current bytes), for readBatchAsync's `maps`. `byteLength` may exceed the file, which
-   * may grow into it. Throws an Error (with a negative `errno`) when the file cannot be mapped.
-   * The mapping lives until unmapFile, or until it is garbage collected.
+   * may grow into it. Throws an Error (with a negative `errno`) when the file cannot be mapped
+   * (not open, not a regular file, not open for reading, or no address space left). The mapping
+   * costs address space only (its pages are the page cache's) and lives until unmapFile, or
+   * until it is garbage collected.
    */
   mapFile(fd: number, byteLength: number): FileMap;
-  /** Unmaps now, or once the last batch using it settles (ops that would use it are read instead); repeated calls do nothing. */
+  /**
+   * Unmaps now, or once the last batch holding it settles; batches started afterwards read their
+   * ops instead. Repeated calls do nothing.
+   */
   unmapFile(mapping: FileMap): void;
   /** XXH3-64 (seed 0) of each [bufferIndex, offset, length] range. */
   checksumBatch(buffers: readonly ByteSource[], ops: Float64Array, checksums: BigUint64Array): void;

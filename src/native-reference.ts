@@ -533,12 +533,16 @@ export function createReferenceAddon(options: ReferenceAddonOptions = {}): Nativ
       sizeArg(fd, 'fd');
       sizeArg(byteLength, 'byteLength');
       if (fd > MAX_FD) throw new RangeError(`\`fd\` is ${fd}, past the largest file descriptor ${MAX_FD}`);
+      // What fstat and the file type tell (mmap refuses directories, pipes and sockets with
+      // ENODEV); not mirrored: a descriptor not open for reading (EACCES), address space (ENOMEM).
+      let errno = 0;
       try {
-        fstatSync(fd);
+        const status = fstatSync(fd);
+        if (status.isDirectory() || status.isFIFO() || status.isSocket()) errno = -19;
       } catch (cause) {
-        const errno = (cause as NodeJS.ErrnoException).errno ?? 0;
-        throw Object.assign(new Error(`could not map fd ${fd} (errno ${-errno})`), { errno });
+        errno = (cause as NodeJS.ErrnoException).errno ?? 0;
       }
+      if (errno !== 0) throw Object.assign(new Error(`could not map fd ${fd} (errno ${-errno})`), { errno });
       const mapping = Object.freeze({}) as FileMap;
       mappings.add(mapping);
       return mapping;

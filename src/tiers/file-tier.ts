@@ -43,7 +43,10 @@
  * miss, counted, reported and removed. A record the page cache holds (the usual case for a block
  * written or read lately) is read on the calling thread (native readBatchCached, which never waits
  * on a device), since a thread-pool hop costs more than copying 64 KiB. Anything else goes to the
- * thread pool, batched with the other reads of the same turn (batched-reader.ts). On either path,
+ * thread pool, batched with the other reads of the same turn (batched-reader.ts); there a record
+ * the page cache holds is copied out of the segment's mapping and hashed in the same pass
+ * (segment-handles.ts maps each open segment), which at 1 MiB spares a second pass over the block
+ * that a pread followed by the hash would make. On either path,
  * a block whose record is in `recent` reads its payload only and checks it against that record.
  * Written payloads are not copied: `bytes` must stay unchanged until write() settles (a change
  * would be caught by the checksum on read, never served).
@@ -417,7 +420,7 @@ export class FileTier extends DurableTier implements Tier {
     if (lease.fd >= 0) this.reader.read(lease.fd, lease.map, position, header, payload, settled);
     else {
       lease.handle.then(
-        (handle) => this.reader.read(handle.fd, undefined, position, header, payload, settled),
+        (handle) => this.reader.read(handle.fd, lease.map, position, header, payload, settled),
         (cause: unknown) => settled(cause instanceof Error ? cause : new Error(String(cause)), 0, 0n),
       );
     }

@@ -33,7 +33,7 @@ export interface HandleLease {
    * batched reads), which cost less per read than FileHandle's promise methods.
    */
   readonly fd: number;
-  /** The file's mapping, when open and mapped; like `fd`, valid until release(). */
+  /** The file's mapping once the file is open (and could be mapped); valid until release(). */
   readonly map: FileMap | undefined;
   release(): void;
 }
@@ -85,7 +85,10 @@ export class SegmentHandles {
     return {
       handle: leased.opened,
       fd: leased.fd,
-      map: leased.map,
+      // Read when the read starts: a handle still opening at acquire() has its mapping by then.
+      get map() {
+        return leased.map;
+      },
       release: () => {
         if (released) return;
         released = true;
@@ -120,7 +123,10 @@ export class SegmentHandles {
     if (this.mapBytes === 0) return undefined;
     try {
       return native.mapFile(fd, this.mapBytes);
-    } catch {
+    } catch (error) {
+      // A file system without mmap, or no address space left (e.g. under `ulimit -v`): reads
+      // go to the file. Anything else is a bug, not a reason to read more slowly.
+      if ((error as { errno?: unknown }).errno === undefined) throw error;
       return undefined;
     }
   }
