@@ -76,6 +76,13 @@ export interface FileTierOptions extends DurableTierOptions {
   compactDeadRatio?: number;
   /** Segment read handles kept open (LRU). @default 64 */
   maxOpenFiles?: number;
+  /**
+   * Map each open segment (read-only, `segmentBytes` of address space each) so a cached block is
+   * copied and hashed in one pass rather than read and then hashed. The first mapping installs a
+   * process-wide SIGBUS handler (chained to the one before it) that turns a segment shrunk under a
+   * copy into a read; turn this off where the host owns SIGBUS. @default true
+   */
+  mapSegments?: boolean;
 }
 
 /** Space use of the segment files. */
@@ -215,7 +222,7 @@ export class FileTier extends DurableTier implements Tier {
     super(options, 'disk');
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.compactDeadRatio = options.compactDeadRatio ?? 0.5;
-    this.handles = new SegmentHandles(options.maxOpenFiles ?? 64, this.segmentBytes);
+    this.handles = new SegmentHandles(options.maxOpenFiles ?? 64, options.mapSegments === false ? 0 : this.segmentBytes);
   }
 
   /** Opens (or creates) the tier in `options.dir`, rebuilding the index from the segment files. */
@@ -233,6 +240,8 @@ export class FileTier extends DurableTier implements Tier {
     if (!Number.isSafeInteger(maxOpenFiles) || maxOpenFiles < 1) {
       throw invalidConfig('maxOpenFiles', 'a positive integer', maxOpenFiles);
     }
+    const mapSegments = options.mapSegments ?? true;
+    if (typeof mapSegments !== 'boolean') throw invalidConfig('mapSegments', 'true or false', mapSegments);
     const tier = new FileTier({ ...options, durability });
     try {
       await mkdir(options.dir, { recursive: true });

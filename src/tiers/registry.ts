@@ -39,6 +39,8 @@ export interface TierSpec {
   compactDeadRatio?: number;
   /** disk: segment read handles kept open. @default 64 */
   maxOpenFiles?: number;
+  /** disk: map open segments for one-pass cached reads (see FileTierOptions). @default true */
+  mapSegments?: boolean;
 }
 
 type TierFactory = (spec: TierSpec, name: string, device: DeviceModel) => Promise<Tier>;
@@ -90,6 +92,7 @@ const FACTORIES: Readonly<Record<string, TierFactory>> = Object.freeze({
       ...(spec.segmentBytes !== undefined ? { segmentBytes: spec.segmentBytes } : {}),
       ...(spec.compactDeadRatio !== undefined ? { compactDeadRatio: spec.compactDeadRatio } : {}),
       ...(spec.maxOpenFiles !== undefined ? { maxOpenFiles: spec.maxOpenFiles } : {}),
+      ...(spec.mapSegments !== undefined ? { mapSegments: spec.mapSegments } : {}),
     }),
 });
 

@@ -166,6 +166,20 @@ describe('FileTier (disk)', () => {
     expect(mapped).toEqual([true, true, true, true]);
     expect(tier.stats().checksumErrors).toBe(1);
     await expectServedBy(tier, [blocks[0]!], large);
+    // mapSegments: false maps nothing; the reads are the same.
+    await tier.close();
+    tier = await open({ blockBytes: large, mapSegments: false });
+    mapped.length = 0;
+    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
+      mapped.push(maps !== undefined);
+      return original.call(native, buffers, ops, results, sums, maps);
+    };
+    try {
+      await expectServedBy(tier, [blocks[0]!], large);
+    } finally {
+      spied.readBatchAsync = original;
+    }
+    expect(mapped).toEqual([false]);
   });
 
   it('drops the rest of a segment after a damaged header, keeping everything before it', async () => {
@@ -525,6 +539,7 @@ describe('FileTier (disk)', () => {
     await expect(open({ segmentBytes: 10 })).rejects.toThrow(/expected an integer ≥ 256 for `segmentBytes`, got 10/);
     await expect(open({ compactDeadRatio: 0 })).rejects.toThrow(/`compactDeadRatio`/);
     await expect(open({ maxOpenFiles: 0 })).rejects.toMatchObject({ code: ErrorCode.CONFIG });
+    await expect(open({ mapSegments: 'yes' as never })).rejects.toThrow('expected true or false for `mapSegments`, got "yes"');
     await expect(open({ durability: 'later' as never })).rejects.toMatchObject({ code: ErrorCode.CONFIG });
   });
 });
