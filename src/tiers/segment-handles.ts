@@ -4,9 +4,9 @@
  * forgotten but is closed only once no read still uses it: closing a descriptor under an in-flight
  * read could let the number be reused by another file.
  *
- * Each open handle also maps its file (native mapFile), so the native reads can copy a cached
- * block out of the page cache and hash it in one pass (see native/file-map.cc). A file that cannot
- * be mapped is only read.
+ * Each open handle also maps its file (native mapFile) unless told to map nothing, so the native
+ * reads can copy a cached block out of the page cache and hash it in one pass (see
+ * native/file-map.cc). A file that cannot be mapped is only read.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
