@@ -30,7 +30,7 @@ function expectPositive(row: Record<string, unknown>, fields: readonly string[])
 describe('benchmark --json output', () => {
   it('tiers: [{name, blockBytes, mbPerSec, baselineMbPerSec, ratio}] for every case at 64 KiB, 256 KiB and 1 MiB', () => {
     const rows = bench('tiers');
-    const cases = ['flash write', 'flash read', 'disk write', 'disk read', 'engine put→demote→promote'];
+    const cases = ['flash write', 'flash read', 'disk write', 'disk read', 'disk mapped read', 'engine put→demote→promote'];
     for (const name of cases) {
       expect(rows.filter((r) => r.name === name).map((r) => r.blockBytes)).toEqual([65536, 262144, 1048576]);
     }
