@@ -1,7 +1,8 @@
 /**
  * Durable tier throughput against raw baselines in the same run: the flash tier against plain
  * lmdb put/getBinaryFast, the disk tier against plain fs appends/positional reads, same sync mode,
- * same number of operations in flight. One case = one entry of CASES (one table row per block size).
+ * same number of operations in flight; and the disk tier's mapped reads against its own reads
+ * without mappings. One case = one entry of CASES (one table row per block size).
  *
  *   npm run build && npm run bench -- tiers [--json] [--runs N] [--quick] [--synced] [--inflight N]
  *     [--case NAME[,NAME…]] [--size SIZE[,SIZE…]] [--bytes SIZE]
