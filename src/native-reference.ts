@@ -538,7 +538,7 @@ export function createReferenceAddon(options: ReferenceAddonOptions = {}): Nativ
       let errno = 0;
       try {
         const status = fstatSync(fd);
-        if (status.isDirectory() || status.isFIFO() || status.isSocket()) errno = -19;
+        if (byteLength !== 0 && (status.isDirectory() || status.isFIFO() || status.isSocket())) errno = -19;
       } catch (cause) {
         errno = (cause as NodeJS.ErrnoException).errno ?? 0;
       }

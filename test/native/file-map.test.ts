@@ -151,11 +151,12 @@ describe('native and reference reject the same bad arguments with the same error
     }
   });
 
-  it('a directory: ENODEV, as mmap answers', async () => {
+  it('a directory: ENODEV, as mmap answers (an empty mapping maps nothing, so it passes)', async () => {
     for (const [, addon] of IMPLEMENTATIONS) {
       const error = (await raised(() => addon.mapFile(dirFd, 100))) as Error & { errno: number };
       expect(error.message).toBe(`could not map fd ${dirFd} (errno 19)`);
       expect(getSystemErrorName(error.errno)).toBe('ENODEV');
+      addon.unmapFile(addon.mapFile(dirFd, 0));
     }
   });
 
