@@ -6,7 +6,7 @@ import { checksum } from '../../src/memory/copy-batch.js';
 import type { FileMap } from '../../src/native.js';
 import { native } from '../../src/native.js';
 import { BatchedReader } from '../../src/tiers/batched-reader.js';
-import { patternBytes, removeDir, tempDir } from './fixtures.js';
+import { observingReadBatches, patternBytes, removeDir, tempDir, type ReadBatchArgs } from './fixtures.js';
 
 const FILE_BYTES = 10_000;
 
@@ -55,28 +55,23 @@ describe('BatchedReader', () => {
 
   it('reads header and payload back to back, hashes the payload, and splits batches at maxBatchReads and maxBatchBytes', async () => {
     const batches: number[] = [];
-    const original = native.readBatchAsync.bind(native);
     const counting = new BatchedReader(1000, 64);
-    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
-    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
-      batches.push(ops.length / 10);
-      return original(buffers, ops, results, sums, maps);
-    };
     const capped = new BatchedReader(1 << 20, 3);
-    try {
-      await Promise.all([0, 700, 1400, 2100, 2800].map((at) => read(capped, fd, at, 16, 600)));
-      const outcomes = await Promise.all([0, 700, 1400, 2100, 2800].map((at) => read(counting, fd, at, 16, 600)));
-      outcomes.forEach((outcome, i) => {
-        const at = i * 700;
-        expect(outcome.error).toBeNull();
-        expect(outcome.bytesRead).toBe(616);
-        expect(Buffer.from(outcome.header).equals(Buffer.from(content.subarray(at, at + 16)))).toBe(true);
-        expect(Buffer.from(outcome.payload).equals(Buffer.from(content.subarray(at + 16, at + 616)))).toBe(true);
-        expect(outcome.sum).toBe(checksum(content.subarray(at + 16, at + 616)));
-      });
-    } finally {
-      spied.readBatchAsync = original;
-    }
+    await observingReadBatches(
+      (_, ops) => batches.push(ops.length / 10),
+      async () => {
+        await Promise.all([0, 700, 1400, 2100, 2800].map((at) => read(capped, fd, at, 16, 600)));
+        const outcomes = await Promise.all([0, 700, 1400, 2100, 2800].map((at) => read(counting, fd, at, 16, 600)));
+        outcomes.forEach((outcome, i) => {
+          const at = i * 700;
+          expect(outcome.error).toBeNull();
+          expect(outcome.bytesRead).toBe(616);
+          expect(Buffer.from(outcome.header).equals(Buffer.from(content.subarray(at, at + 16)))).toBe(true);
+          expect(Buffer.from(outcome.payload).equals(Buffer.from(content.subarray(at + 16, at + 616)))).toBe(true);
+          expect(outcome.sum).toBe(checksum(content.subarray(at + 16, at + 616)));
+        });
+      },
+    );
     // At most 3 reads per batch; then 616 bytes per read: a batch closes once it reaches 1000 bytes, after two reads.
     expect(batches).toEqual([3, 2, 2, 2, 1]);
   });
@@ -85,13 +80,6 @@ describe('BatchedReader', () => {
     const reader = new BatchedReader(1 << 20, 4);
     const resultArrays = new Set<Float64Array>();
     let batches = 0;
-    const original = native.readBatchAsync.bind(native);
-    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
-    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
-      batches++;
-      resultArrays.add(results);
-      return original(buffers, ops, results, sums, maps);
-    };
     const headerBytesAt = (step: number): number => 8 + (step % 4) * 8;
     // A chain issues its next reads from the previous ones' settlement, 1 to 3 reads at a time,
     // so each settling batch's arrays are handed back while a `done` is issuing the next batch.
@@ -111,44 +99,45 @@ describe('BatchedReader', () => {
         });
       }
     };
-    try {
+    const observe = (...args: ReadBatchArgs): void => {
+      batches++;
+      resultArrays.add(args[2]);
+    };
+    await observingReadBatches(observe, async () => {
       // One chain: one batch per step, of 1, 2 or 3 reads; one set of arrays per batch size.
       await chain(0);
       expect(batches).toBe(12);
       expect(resultArrays.size).toBe(3);
       // Three chains at once: batches of several sizes overlap and share arrays as they settle.
       await Promise.all([0, 1, 2].map(chain));
-    } finally {
-      spied.readBatchAsync = original;
-    }
+    });
   });
 
   it("hands each read's file mapping to both of its ops, and reads the same bytes through it, up to the end of the file", async () => {
     const map = native.mapFile(fd, 1 << 16);
     const passed: ((FileMap | undefined)[] | undefined)[] = [];
-    const original = native.readBatchAsync.bind(native);
-    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
-    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
+    const observe = (...args: ReadBatchArgs): void => {
+      const maps = args[4];
       passed.push(maps === undefined ? undefined : [...maps]);
-      return original(buffers, ops, results, sums, maps);
     };
     const reader = new BatchedReader(1 << 20, 64);
     try {
-      const positions = [0, 333, 4000, FILE_BYTES - 300];
-      const outcomes = await Promise.all(positions.map((at, i) => read(reader, fd, at, 16, 600, i === 1 ? undefined : map)));
-      outcomes.forEach((outcome, i) => {
-        const at = positions[i]!;
-        const end = Math.min(at + 616, FILE_BYTES);
-        expect(outcome.error).toBeNull();
-        expect(outcome.bytesRead).toBe(end - at);
-        expect(Buffer.from(outcome.header).equals(Buffer.from(content.subarray(at, at + 16)))).toBe(true);
-        expect(Buffer.from(outcome.payload.subarray(0, end - at - 16)).equals(Buffer.from(content.subarray(at + 16, end)))).toBe(true);
-        expect(outcome.sum).toBe(checksum(content.subarray(at + 16, end)));
+      await observingReadBatches(observe, async () => {
+        const positions = [0, 333, 4000, FILE_BYTES - 300];
+        const outcomes = await Promise.all(positions.map((at, i) => read(reader, fd, at, 16, 600, i === 1 ? undefined : map)));
+        outcomes.forEach((outcome, i) => {
+          const at = positions[i]!;
+          const end = Math.min(at + 616, FILE_BYTES);
+          expect(outcome.error).toBeNull();
+          expect(outcome.bytesRead).toBe(end - at);
+          expect(Buffer.from(outcome.header).equals(Buffer.from(content.subarray(at, at + 16)))).toBe(true);
+          expect(Buffer.from(outcome.payload.subarray(0, end - at - 16)).equals(Buffer.from(content.subarray(at + 16, end)))).toBe(true);
+          expect(outcome.sum).toBe(checksum(content.subarray(at + 16, end)));
+        });
+        // Reads without a mapping pass none.
+        await read(reader, fd, 0, 16, 600);
       });
-      // Reads without a mapping pass none.
-      await read(reader, fd, 0, 16, 600);
     } finally {
-      spied.readBatchAsync = original;
       native.unmapFile(map);
     }
     expect(passed).toEqual([[map, map, undefined, undefined, map, map, map, map], undefined]);

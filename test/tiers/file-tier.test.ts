@@ -16,10 +16,12 @@ import {
   damageCollector,
   expectServed as expectServedBy,
   keyOf,
+  observingReadBatches,
   removeDir,
   sameBytes,
   tempDir,
   writeBlocks as writeBlocksTo,
+  type ReadBatchArgs,
   type TestBlock as Block,
 } from './fixtures.js';
 
@@ -119,22 +121,19 @@ describe('FileTier (disk)', () => {
     tier = await open({ blockBytes: large });
     const blocks = await writeBlocksTo(tier, [1, 2], large);
     const headerOps: number[] = [];
-    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
-    const original = spied.readBatchAsync;
-    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
-      for (let op = 0; op < ops.length; op += 10) headerOps.push(ops[op + 4]!);
-      return original.call(native, buffers, ops, results, sums, maps);
-    };
-    try {
-      // Both records are known from their writes: one payload-only read each.
-      await expectServedBy(tier, blocks, large);
-      expect(headerOps).toEqual([0, 0]);
-      headerOps.length = 0;
-      await flipByte(segment(0), HEADER_BYTES + large + HEADER_BYTES + 4321);
-      expect(await tier.read(blocks[1]!.record.key, new Uint8Array(large))).toBeNull();
-    } finally {
-      spied.readBatchAsync = original;
-    }
+    await observingReadBatches(
+      (_, ops) => {
+        for (let op = 0; op < ops.length; op += 10) headerOps.push(ops[op + 4]!);
+      },
+      async () => {
+        // Both records are known from their writes: one payload-only read each.
+        await expectServedBy(tier, blocks, large);
+        expect(headerOps).toEqual([0, 0]);
+        headerOps.length = 0;
+        await flipByte(segment(0), HEADER_BYTES + large + HEADER_BYTES + 4321);
+        expect(await tier.read(blocks[1]!.record.key, new Uint8Array(large))).toBeNull();
+      },
+    );
     // The payload-only read did not match, so the full read (header too) decided: damage.
     expect(headerOps).toEqual([0, HEADER_BYTES]);
     expect(tier.stats().checksumErrors).toBe(1);
@@ -149,19 +148,15 @@ describe('FileTier (disk)', () => {
     tier = await open({ blockBytes: large });
     const blocks = await writeBlocksTo(tier, [1, 2], large);
     const mapped: boolean[] = [];
-    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
-    const original = spied.readBatchAsync;
-    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
+    const observeMaps = (...args: ReadBatchArgs): void => {
+      const maps = args[4];
       mapped.push(maps !== undefined && maps.every((map) => map !== undefined));
-      return original.call(native, buffers, ops, results, sums, maps);
     };
-    try {
+    await observingReadBatches(observeMaps, async () => {
       for (const block of blocks) await expectServedBy(tier, [block], large); // the first read opens the segment and maps it
       await flipByte(segment(0), HEADER_BYTES + large + HEADER_BYTES + 99);
       expect(await tier.read(blocks[1]!.record.key, new Uint8Array(large))).toBeNull();
-    } finally {
-      spied.readBatchAsync = original;
-    }
+    });
     // Both blocks, then the damaged one: payload-only, then the full read.
     expect(mapped).toEqual([true, true, true, true]);
     expect(tier.stats().checksumErrors).toBe(1);
@@ -170,15 +165,7 @@ describe('FileTier (disk)', () => {
     await tier.close();
     tier = await open({ blockBytes: large, mapSegments: false });
     mapped.length = 0;
-    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
-      mapped.push(maps !== undefined);
-      return original.call(native, buffers, ops, results, sums, maps);
-    };
-    try {
-      await expectServedBy(tier, [blocks[0]!], large);
-    } finally {
-      spied.readBatchAsync = original;
-    }
+    await observingReadBatches(observeMaps, () => expectServedBy(tier, [blocks[0]!], large));
     expect(mapped).toEqual([false]);
   });
 
@@ -484,18 +471,11 @@ describe('FileTier (disk)', () => {
     } finally {
       closeSync(direct);
     }
-    const spied = native as { readBatchAsync: typeof native.readBatchAsync };
-    const original = spied.readBatchAsync;
     let poolBatches = 0;
-    spied.readBatchAsync = (buffers, ops, results, sums, maps) => {
-      poolBatches++;
-      return original.call(native, buffers, ops, results, sums, maps);
-    };
-    try {
-      await expectServed(blocks);
-    } finally {
-      spied.readBatchAsync = original;
-    }
+    await observingReadBatches(
+      () => poolBatches++,
+      () => expectServed(blocks),
+    );
     expect(poolBatches).toBeGreaterThan(0);
     expect(tier.stats().checksumErrors).toBe(0);
     expect(damage.reports).toEqual([]);

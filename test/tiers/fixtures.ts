@@ -1,6 +1,8 @@
 /** Test fixtures for the tier suites: temp directories, deterministic keys and blocks, a damage collector. */
 import { expect } from 'vitest';
 import { checksum } from '../../src/memory/copy-batch.js';
+import type { NativeAddon } from '../../src/native.js';
+import { native } from '../../src/native.js';
 import type { DamageReport } from '../../src/tiers/damage.js';
 import type { BlockKey, BlockRecord, Tier } from '../../src/tiers/tier.js';
 import { keyOf, sameBytes, xorshiftBytes } from '../support/test-bytes.js';
@@ -63,5 +65,26 @@ export async function expectServed(tier: Tier, blocks: readonly TestBlock[], dst
     const dst = new Uint8Array(dstBytes);
     expect(await tier.read(record.key, dst)).toEqual(record);
     expect(sameBytes(dst.subarray(0, record.length), bytes)).toBe(true);
+  }
+}
+
+/** The arguments of one native readBatchAsync call. */
+export type ReadBatchArgs = Parameters<NativeAddon['readBatchAsync']>;
+
+/**
+ * Runs `fn` with native.readBatchAsync observed: `observe` sees each batch's arguments before the
+ * batch runs unchanged. The real function is back in place once `fn` settles.
+ */
+export async function observingReadBatches<T>(observe: (...args: ReadBatchArgs) => void, fn: () => Promise<T>): Promise<T> {
+  const spied = native as { readBatchAsync: NativeAddon['readBatchAsync'] };
+  const original = spied.readBatchAsync;
+  spied.readBatchAsync = (...args) => {
+    observe(...args);
+    return original.apply(native, args);
+  };
+  try {
+    return await fn();
+  } finally {
+    spied.readBatchAsync = original;
   }
 }
