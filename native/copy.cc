@@ -422,8 +422,9 @@ Maps MapsOf(Napi::Env env, const Napi::Value& value, size_t count) {
   Maps maps{std::vector<FileMap*>(count), {}};
   for (uint32_t i = 0; i < count; ++i) {
     Napi::Value entry = array.Get(i);
+    if (entry.IsUndefined()) continue;
     maps.perOp[i] = FileMapOf(env, entry, "maps", i);
-    if (maps.perOp[i] != nullptr) maps.values.push_back(entry);
+    maps.values.push_back(entry);
   }
   return maps;
 }

@@ -157,18 +157,16 @@ Napi::Value MapFile(const Napi::CallbackInfo& info) {
 
 // unmapFile(mapping): unmaps now, or once the last batch using it settles; repeated calls do nothing.
 Napi::Value UnmapFile(const Napi::CallbackInfo& info) {
-  FileMap* map = FileMapOf(info.Env(), info[0], "mapping", static_cast<size_t>(-1));
-  if (map == nullptr) ThrowType(info.Env(), "expected a mapping from mapFile for `mapping`, got undefined");
+  FileMap* map = FileMapOf(info.Env(), info[0], "mapping");
   map->released = true;
   if (map->holds == 0) Unmap(map);
   return info.Env().Undefined();
 }
 
-FileMap* FileMapOf(Napi::Env env, const Napi::Value& value, const char* name, size_t index) {
-  if (value.IsUndefined()) return nullptr;
+FileMap* FileMapOf(Napi::Env env, const Napi::Value& value, const char* name, int64_t index) {
   if (!value.IsExternal() || !value.As<Napi::External<FileMap>>().CheckTypeTag(&kFileMapTag)) {
-    std::string label = std::string("`") + name + (index == static_cast<size_t>(-1) ? "" : "[" + std::to_string(index) + "]") + "`";
-    ThrowType(env, "expected a mapping from mapFile for " + label + ", got " + Describe(value));
+    std::string label = index < 0 ? name : std::string(name) + "[" + std::to_string(index) + "]";
+    ThrowType(env, "expected a mapping from mapFile for `" + label + "`, got " + Describe(value));
   }
   return value.As<Napi::External<FileMap>>().Data();
 }

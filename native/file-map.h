@@ -31,9 +31,9 @@ struct FileMap {
 Napi::Value MapFile(const Napi::CallbackInfo& info);
 Napi::Value UnmapFile(const Napi::CallbackInfo& info);
 
-// The FileMap behind a value mapFile returned (undefined gives null); anything else throws a
-// TypeError naming `name`[index].
-FileMap* FileMapOf(Napi::Env env, const Napi::Value& value, const char* name, size_t index);
+// The FileMap behind a value mapFile returned; anything else throws a TypeError naming `name`
+// (with `[index]` appended when index ≥ 0, as SpanOf does).
+FileMap* FileMapOf(Napi::Env env, const Napi::Value& value, const char* name, int64_t index = -1);
 
 // A pool batch's hold on a mapping (JS thread): it stays mapped until the hold is released, even
 // if unmapFile is called in between.
