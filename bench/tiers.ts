@@ -345,7 +345,7 @@ const diskRead: TierBenchCase = {
 const diskMappedRead: TierBenchCase = {
   name: 'disk mapped read',
   baseline: 'disk tier, mapSegments off',
-  measure: (context) => withTier(openDisk(context), (tier) => readTier(context, tier)),
+  measure: diskRead.measure,
   measureBaseline: (context) => withTier(openDisk(context, false), (tier) => readTier(context, tier)),
 };
 
