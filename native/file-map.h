@@ -1,5 +1,5 @@
 // Read-only mappings of files (mapFile, unmapFile), and the fused copy + XXH3-64 of a file range
-// straight out of a mapping, taken only when the page cache already holds that range.
+// straight out of a mapping, taken only when the page cache holds that range (judged by its ends).
 #pragma once
 
 #include <napi.h>
@@ -41,8 +41,8 @@ void HoldFileMap(FileMap* map);
 void ReleaseFileMap(FileMap* map);
 
 // Whether bytes [position, position + length) of `fd` can be copied out of `map`: it is a mapping
-// of the same file and covers the range, the file holds the range, and the page cache holds all
-// of it. Otherwise the caller reads the range with pread. (mincore answers for the page cache
+// of the same file and covers the range, the file holds the range, and the page cache holds its
+// first and last pages (PagesResident). Otherwise the caller reads the range with pread. (mincore answers for the page cache
 // only to a process that owns the file or may write it; for others it reports every page
 // resident, and the copy then faults pages in as a read would.)
 bool Resident(const FileMap& map, int fd, off_t position, size_t length);

@@ -51,8 +51,9 @@ export interface NativeAddon {
    *
    * `maps` (one entry per op, or undefined) gives the mapping of an op's file (mapFile of a
    * descriptor of that file) or undefined: an op whose range lies within its mapping and its
-   * file, and which the page cache holds entirely, is copied out of the mapping, fused with its
-   * checksum, instead of read (one pass over the bytes instead of a copy and a re-read). For a
+   * file, and whose first and last pages the page cache holds, is copied out of the mapping,
+   * fused with its checksum, instead of read (one pass over the bytes instead of a copy and a
+   * re-read; a page missing in between is faulted in by the copy, as a read would fetch it). For a
    * descriptor open for reading, results and checksums are the same either way (one that cannot
    * be read, e.g. write-only, gets the bytes when they are cached and -EBADF when not); any other
    * op (a mapping of another file included) is read. The batch keeps its mappings mapped.
