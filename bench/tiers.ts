@@ -52,6 +52,8 @@ export interface CaseContext {
    * string the tier then hashes and checks) cost ~1 µs a write, charged to the tier's side only.
    */
   readonly records: readonly BlockRecord[];
+  /** One destination buffer per lane for reads (see laneBuffers), shared by every run of a block size. */
+  readonly lanes: readonly Buffer[];
 }
 
 /**
@@ -144,12 +146,19 @@ function readOrder(count: number): number[] {
  * into 64-aligned buffers; the disk tier's reads, whose payloads start 256 bytes into a page, much
  * less), so each run's ratio depended on where the allocator put its lanes. Touched before timing,
  * so neither side pays a fresh mapping's first-write page faults inside its timed region.
+ *
+ * Made once per block size and shared by every run of every case, both sides alike. Fresh lanes
+ * per run (8 MiB of external memory each at 1 MiB) made V8 start a full collection for "external
+ * memory pressure" every few runs, and its marking landed in the tier's timed reads, not the
+ * baseline's (perf over a full benchmark, 2026-11-26: 24% of the CPU of the tier's 1 MiB disk
+ * reads, 2% of `fs`'s). That cell read 0.44–0.63 in ten full runs with fresh lanes, 0.71 and 0.76
+ * in two with shared ones.
  */
-function laneBuffers(context: CaseContext): Buffer[] {
-  const stride = Math.ceil(context.blockBytes / 4096) * 4096;
-  const arena = native.createArena(stride * context.inFlight, 4096);
+function laneBuffers(blockBytes: number, inFlight: number): Buffer[] {
+  const stride = Math.ceil(blockBytes / 4096) * 4096;
+  const arena = native.createArena(stride * inFlight, 4096);
   new Uint8Array(arena).fill(1);
-  return Array.from({ length: context.inFlight }, (_, lane) => Buffer.from(arena, lane * stride, context.blockBytes));
+  return Array.from({ length: inFlight }, (_, lane) => Buffer.from(arena, lane * stride, blockBytes));
 }
 
 function checkPayload(context: CaseContext, i: number, bytes: Uint8Array, what: string): void {
@@ -197,7 +206,7 @@ async function tierWrite(context: CaseContext, tier: Tier): Promise<Timing> {
 
 async function tierRead(context: CaseContext, tier: Tier): Promise<Timing> {
   const order = readOrder(context.blocks);
-  const dsts = laneBuffers(context);
+  const dsts = context.lanes;
   let lastLane = 0;
   const seconds = await timed(context.blocks, context.inFlight, async (n, lane) => {
     if ((await tier.read(context.records[order[n]!]!.key, dsts[lane]!)) === null) throw new Error(`${tier.name}: block ${order[n]} missing`);
@@ -266,7 +275,7 @@ const flashRead: TierBenchCase = {
       // destination buffer. A synchronous loop into one buffer kept the destination cache-hot
       // (1 block instead of 8) and skipped the per-read await, both charged to the tier alone.
       const order = readOrder(context.blocks);
-      const dsts = laneBuffers(context);
+      const dsts = context.lanes;
       let lastLane = 0;
       const seconds = await timed(context.blocks, context.inFlight, async (n, lane) => {
         const value = db.getBinaryFast(context.records[order[n]!]!.key)!;
@@ -325,7 +334,7 @@ const diskRead: TierBenchCase = {
     withRawFile(context, async (file) => {
       await rawFsWrite(context, file);
       const order = readOrder(context.blocks);
-      const dsts = laneBuffers(context);
+      const dsts = context.lanes;
       let lastLane = 0;
       const seconds = await timed(context.blocks, context.inFlight, async (n, lane) => {
         await file.read(dsts[lane]!, 0, context.blockBytes, order[n]! * context.blockBytes);
@@ -491,6 +500,7 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
     const payloads = payloadsFor(blockBytes);
     const blocks = Math.max(options.minBlocksPerRun, Math.round(options.bytesPerRun / blockBytes));
     const records = recordsOf(blocks, blockBytes, payloads);
+    const lanes = laneBuffers(blockBytes, options.inFlight);
     for (const benchCase of options.cases) {
       const rates: number[] = [];
       const baselines: number[] = [];
@@ -498,8 +508,10 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
       const cpuRatios: number[] = [];
       const once = async (fn: (context: CaseContext) => Promise<Timing>): Promise<Timing> => {
         const dir = await mkdtemp(join(tmpdir(), 'kvtier-bench-tiers-'));
+        // Cleared, so a read that wrote nothing cannot pass its check on the bytes of a run before.
+        for (const lane of lanes) lane.fill(0);
         try {
-          return await fn({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads, records });
+          return await fn({ blockBytes, blocks, inFlight: options.inFlight, durability: options.durability, dir, payloads, records, lanes });
         } finally {
           await rm(dir, { recursive: true, force: true });
         }
