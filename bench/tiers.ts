@@ -7,8 +7,8 @@
  *   npm run build && npm run bench -- tiers [--json] [--runs N] [--quick] [--synced] [--inflight N]
  *     [--case NAME[,NAME…]] [--size SIZE[,SIZE…]] [--bytes SIZE]
  *
- * Every case and size starts with discarded runs of each side (JIT warm-up: 2–6 pairs, 4096
- * operations per side where that fits, see warmUp), then `--runs` timed ones.
+ * Every case and size starts with discarded runs of each side (JIT warm-up: 2–12 pairs, 12288
+ * operations per side where that fits, 2 pairs with --quick; see warmUp), then `--runs` timed ones.
  * `--case` keeps the cases whose name starts with one of the given prefixes ("disk read", "flash");
  * `--size` keeps the given block sizes ("64KiB,256KiB"); `--bytes` sets the bytes moved per run
  * (default 64 MiB and at least MIN_DEFAULT_BLOCKS blocks, 16 MiB with --quick): more gives
@@ -429,6 +429,8 @@ interface Settings {
   blockSizes: readonly number[];
   /** Cases measured, in table order. */
   cases: readonly TierBenchCase[];
+  /** Operations of warm-up per side (see warmUp): WARMUP_OPERATIONS, or none beyond the fewest pairs with --quick. */
+  warmUpOperations: number;
 }
 
 /**
@@ -456,6 +458,7 @@ function settings(args: BenchArgs): Settings {
     durability: args.rest.includes('--synced') ? 'synced' : 'fast',
     blockSizes: sizes,
     cases,
+    warmUpOperations: args.quick ? 0 : WARMUP_OPERATIONS,
   };
 }
 
@@ -467,26 +470,28 @@ function payloadsFor(blockBytes: number): { bytes: Buffer; checksum: bigint }[] 
 }
 
 /**
- * Operations each side does in discarded runs before timing (see warmUp). Measured on 64 KiB disk
- * writes (1024 per run), fresh processes: the tier's second and third runs took 76–98 and 63–84 ms
- * of CPU, its fourth and later 33–46 (the raw writes' about 47 from their second run on); 4096
- * operations leave a margin.
+ * Operations each side does in discarded runs before timing (see warmUp). Measured on 64 KiB flash
+ * writes (1024 per run, 8 per LMDB commit), 2026-11-26: TurboFan still compiled 5–13 functions in
+ * each of the tier's first four runs and about 2 in each up to its tenth (`commitGroup` alone took
+ * 15 ms to compile, on the same two cores as a 60 ms run), none in most runs after; in three
+ * alternating invocations the cell read 0.71–0.75 after 4096 operations of warm-up (as before)
+ * and 0.75–0.81 after 12288.
  */
-const WARMUP_OPERATIONS = 4096;
+const WARMUP_OPERATIONS = 12288;
 /** Bounds on the discarded pairs of runs, so large blocks (few operations per run) stay cheap. */
 const MIN_WARMUP_PAIRS = 2;
-const MAX_WARMUP_PAIRS = 6;
+const MAX_WARMUP_PAIRS = 12;
 
 /**
- * Discarded runs of both sides, in pairs (baseline, then tier), until each has done WARMUP_OPERATIONS
+ * Discarded runs of both sides, in pairs (baseline, then tier), until each has done `operations`
  * operations (within the pair bounds). The tier's JavaScript is compiled and re-optimised over
  * thousands of calls (V8 counts calls, not bytes), while the baselines are mostly native code:
  * with one discarded run, as before, the tier's first two timed 64 KiB runs were still warming up
  * (half the MB/s at twice the CPU time), two of the seven runs of the median. Counted in pairs, so
  * both sides get the same warm-up.
  */
-async function warmUp(blocks: number, tier: () => Promise<Timing>, baseline: () => Promise<Timing>): Promise<void> {
-  const pairs = Math.min(MAX_WARMUP_PAIRS, Math.max(MIN_WARMUP_PAIRS, Math.ceil(WARMUP_OPERATIONS / blocks)));
+async function warmUp(operations: number, blocks: number, tier: () => Promise<Timing>, baseline: () => Promise<Timing>): Promise<void> {
+  const pairs = Math.min(MAX_WARMUP_PAIRS, Math.max(MIN_WARMUP_PAIRS, Math.ceil(operations / blocks)));
   for (let pair = 0; pair < pairs; pair++) {
     await baseline();
     await tier();
@@ -517,7 +522,7 @@ export async function measureAll(options: Settings): Promise<TierBenchResult[]> 
         }
       };
       const megabytes = (blocks * blockBytes) / 1e6;
-      await warmUp(blocks, () => once(benchCase.measure), () => once(benchCase.measureBaseline));
+      await warmUp(options.warmUpOperations, blocks, () => once(benchCase.measure), () => once(benchCase.measureBaseline));
       // Alternating which goes first, so neither always runs behind the other's background writeback.
       for (const { a: baseline, b: tier } of await alternatingPairs(options.runs, () => once(benchCase.measureBaseline), () => once(benchCase.measure))) {
         rates.push(megabytes / tier.seconds);
