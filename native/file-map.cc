@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csetjmp>
@@ -100,9 +99,9 @@ void InstallBusGuard() {
 // Whether the page cache holds [start, start + length), judged by its first and last pages.
 // mincore of a range this process has not touched looks up every page in the page cache, and
 // each call costs a page allocation besides: for a 1 MiB block read once, checking all 256 pages
-// cost a quarter of the copy itself (perf, 2026-11-26). A block is written and evicted whole, so
-// its ends stand for it; a page missed in between is faulted in by the copy, as a read would
-// fetch it, only slower.
+// cost a quarter of the copy itself (perf, 2026-11-26). A block's pages are written together and
+// age together in the page cache, so its ends stand for it; a page missed in between is faulted
+// in by the copy, as a read would fetch it, only slower.
 bool PagesResident(const uint8_t* start, size_t length) {
   if (length == 0) return true;
   const size_t page = PageBytes();

@@ -41,10 +41,10 @@ void HoldFileMap(FileMap* map);
 void ReleaseFileMap(FileMap* map);
 
 // Whether bytes [position, position + length) of `fd` can be copied out of `map`: it is a mapping
-// of the same file and covers the range, the file holds the range, and the page cache holds its
-// first and last pages (PagesResident). Otherwise the caller reads the range with pread. (mincore answers for the page cache
-// only to a process that owns the file or may write it; for others it reports every page
-// resident, and the copy then faults pages in as a read would.)
+// of the same file and covers the range, the file holds the range, and the page cache holds the
+// range's first and last pages. Otherwise the caller reads the range with pread. (mincore answers
+// for the page cache only to a process that owns the file or may write it; for others it reports
+// every page resident, and the copy then faults pages in as a read would.)
 bool Resident(const FileMap& map, int fd, off_t position, size_t length);
 
 // Copies `length` bytes at `position` out of `map` (held by the caller; the range found Resident)
