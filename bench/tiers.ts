@@ -151,8 +151,8 @@ function readOrder(count: number): number[] {
  * per run (8 MiB of external memory each at 1 MiB) made V8 start a full collection for "external
  * memory pressure" every few runs, and its marking landed in the tier's timed reads, not the
  * baseline's (perf over a full benchmark, 2026-11-26: 24% of the CPU of the tier's 1 MiB disk
- * reads, 2% of `fs`'s). That cell read 0.44–0.63 in ten full runs with fresh lanes, 0.71 and 0.76
- * in two with shared ones.
+ * reads, 2% of `fs`'s). That cell read 0.44–0.63 in ten full runs with fresh lanes, 0.79–0.99
+ * (median 0.91) in ten with shared ones.
  */
 function laneBuffers(blockBytes: number, inFlight: number): Buffer[] {
   const stride = Math.ceil(blockBytes / 4096) * 4096;
