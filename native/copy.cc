@@ -9,10 +9,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "checksum.h"
@@ -407,7 +409,9 @@ double* ResultsOut(Napi::Env env, const Napi::Value& value, size_t count) {
 // readBatchAsync's `maps`: one entry per op, the mapping of the op's file (mapFile) or undefined.
 struct Maps {
   std::vector<FileMap*> perOp;
-  std::vector<Napi::Value> values;  // the mappings themselves, which the batch keeps alive
+  // Each distinct mapping once (a record's header and payload ops share one), with its value:
+  // the batch keeps the value alive and holds the mapping, once per mapping rather than per op.
+  std::vector<std::pair<Napi::Value, FileMap*>> distinct;
 };
 
 Maps MapsOf(Napi::Env env, const Napi::Value& value, size_t count) {
@@ -423,8 +427,10 @@ Maps MapsOf(Napi::Env env, const Napi::Value& value, size_t count) {
   for (uint32_t i = 0; i < count; ++i) {
     Napi::Value entry = array.Get(i);
     if (entry.IsUndefined()) continue;
-    maps.perOp[i] = FileMapOf(env, entry, "maps", i);
-    maps.values.push_back(entry);
+    FileMap* map = FileMapOf(env, entry, "maps", i);
+    maps.perOp[i] = map;
+    auto same = [map](const std::pair<Napi::Value, FileMap*>& held) { return held.second == map; };
+    if (std::none_of(maps.distinct.begin(), maps.distinct.end(), same)) maps.distinct.emplace_back(entry, map);
   }
   return maps;
 }
@@ -565,9 +571,9 @@ Napi::Value ReadBatchAsync(const Napi::CallbackInfo& info) {
                                  [ops = std::move(ops), maps = maps.perOp, results, checksums]() {
                                    RunReads(ops, maps, results, checksums, 0);
                                  });
-    for (const Napi::Value& map : maps.values) worker->Keep(map);
-    for (FileMap* map : maps.perOp) {
-      if (map != nullptr) worker->Hold(map);
+    for (const auto& [value, map] : maps.distinct) {
+      worker->Keep(value);
+      worker->Hold(map);
     }
     for (const Napi::Value& buffer : buffers.values) worker->Keep(buffer);
     worker->Keep(info[2]);
