@@ -43,20 +43,29 @@ export type DecodedHeader =
   | { readonly ok: true; readonly record: BlockRecord; readonly tombstone: boolean }
   | { readonly ok: false; readonly reason: string };
 
-// Scratch reused by every encode and decode (one thread, no re-entrance): a header costs no
-// allocation beyond its own buffer and the decoded record. Grown (never shrunk) to the largest
-// group of headers encoded at once.
+// Scratch reused by every encode and decode (one thread, no re-entrance): a group of headers costs
+// no allocation beyond its buffer and one DataView, a decode none beyond the decoded record. Grown
+// (never shrunk) to the largest group of headers encoded at once.
 let checksumOps = new Float64Array(3);
 // One header's op (every decode): a view of the grown checksumOps would cost an allocation per call.
 const singleOps = new Float64Array(3);
 let checksumOut = new BigUint64Array(1);
 // The same hashes as 32-bit halves: comparing these allocates no BigInt (a read costs one compare).
 let checksumHalves = new Uint32Array(checksumOut.buffer);
-const hashed: Uint8Array[] = [new Uint8Array(0)];
-// A record's checksum as 8 little-endian bytes, without the BigInt temporaries of writeBigUInt64LE.
-const checksumField = new BigUint64Array(1);
-const checksumFieldBytes = new Uint8Array(checksumField.buffer);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const EMPTY = new Uint8Array(0);
+const hashed: Uint8Array[] = [EMPTY];
+/**
+ * The value of each lowercase hex digit by character code. Keys reach the encoder validated (see
+ * assertWritable), and decoding them here costs less than Buffer#write(…, 'hex'), a call into C++
+ * per key (two per header).
+ */
+const HEX_VALUE = new Uint8Array(128);
+for (let digit = 0; digit < 16; digit++) HEX_VALUE[digit.toString(16).charCodeAt(0)] = digit;
+
+/** Writes the 16 bytes of a validated block key at `offset`. */
+function writeKey(key: string, out: Uint8Array, offset: number): void {
+  for (let i = 0; i < 16; i++) out[offset + i] = (HEX_VALUE[key.charCodeAt(2 * i)]! << 4) | HEX_VALUE[key.charCodeAt(2 * i + 1)]!;
+}
 
 /** Hashes `count` headers, the first at `offset`, into checksumOut / checksumHalves (one native call). */
 function hashHeaders(bytes: Uint8Array, offset: number, count: number): void {
@@ -73,7 +82,7 @@ function hashHeaders(bytes: Uint8Array, offset: number, count: number): void {
   }
   hashed[0] = bytes;
   native.checksumBatch(hashed, ops, checksumOut);
-  hashed[0] = checksumFieldBytes; // drop the reference to the caller's buffer
+  hashed[0] = EMPTY; // drop the reference to the caller's buffer
 }
 
 /**
@@ -94,20 +103,14 @@ function templateOf(namespace: string): Buffer {
   return bytes;
 }
 
-/** Everything of a header but its checksum, at `offset` of `out`. */
-function encodeFields(record: BlockRecord, out: Buffer, offset: number, tombstone: boolean): void {
-  // Buffer's own little-endian accessors: a DataView per header cost more than the writes.
+/** Everything of a header but its checksum, at `offset` of `out` (`view` is a DataView of `out`'s bytes). */
+function encodeFields(record: BlockRecord, out: Uint8Array, view: DataView, offset: number, tombstone: boolean): void {
   out.set(templateOf(record.namespace), offset);
-  out.writeUInt16LE((record.parent === null ? 0 : FLAG_PARENT) | (tombstone ? FLAG_TOMBSTONE : 0), offset + OFF_FLAGS);
-  out.writeUInt32LE(record.length, offset + OFF_LENGTH);
-  if (LITTLE_ENDIAN) {
-    checksumField[0] = record.checksum;
-    out.set(checksumFieldBytes, offset + OFF_CHECKSUM);
-  } else {
-    out.writeBigUInt64LE(record.checksum, offset + OFF_CHECKSUM);
-  }
-  out.write(record.key, offset + OFF_KEY, 16, 'hex');
-  if (record.parent !== null) out.write(record.parent, offset + OFF_PARENT, 16, 'hex');
+  view.setUint16(offset + OFF_FLAGS, (record.parent === null ? 0 : FLAG_PARENT) | (tombstone ? FLAG_TOMBSTONE : 0), true);
+  view.setUint32(offset + OFF_LENGTH, record.length, true);
+  view.setBigUint64(offset + OFF_CHECKSUM, record.checksum, true);
+  writeKey(record.key, out, offset + OFF_KEY);
+  if (record.parent !== null) writeKey(record.parent, out, offset + OFF_PARENT);
 }
 
 /**
@@ -117,13 +120,15 @@ function encodeFields(record: BlockRecord, out: Buffer, offset: number, tombston
  */
 export function encodeHeaders(records: readonly BlockRecord[], target: Uint8Array, offset = 0, tombstone = false): void {
   if (records.length === 0) return;
-  const out = asBuffer(target);
-  for (let i = 0; i < records.length; i++) encodeFields(records[i]!, out, offset + i * HEADER_BYTES, tombstone);
-  hashHeaders(out, offset, records.length);
+  // One DataView for the whole group: its accessors cost a fraction of Buffer's writeUInt32LE and
+  // friends, but a view per header would cost more than the writes.
+  const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
+  for (let i = 0; i < records.length; i++) encodeFields(records[i]!, target, view, offset + i * HEADER_BYTES, tombstone);
+  hashHeaders(target, offset, records.length);
   for (let i = 0; i < records.length; i++) {
     const at = offset + i * HEADER_BYTES + OFF_HEADER_CHECKSUM;
-    out.writeUInt32LE(checksumHalves[2 * i]!, at);
-    out.writeUInt32LE(checksumHalves[2 * i + 1]!, at + 4);
+    view.setUint32(at, checksumHalves[2 * i]!, true);
+    view.setUint32(at + 4, checksumHalves[2 * i + 1]!, true);
   }
 }
 

@@ -206,10 +206,13 @@ export abstract class DurableTier {
     });
   }
 
-  /** Settles a write from trackedWrite: null when its block is published, else the error it rejects with. */
-  protected settleWrite(write: PendingWrite, error: Error | null): void {
+  /**
+   * Settles a write from trackedWrite: null when its block is published, else the error it rejects
+   * with. `now` is performance.now(), passed in by a tier that settles a group of writes at once.
+   */
+  protected settleWrite(write: PendingWrite, error: Error | null, now = performance.now()): void {
     this.ledger.settle(write.ticket, error === null);
-    this.io.wallMs += performance.now() - write.started;
+    this.io.wallMs += now - write.started;
     if (error !== null) {
       write.reject(error);
       return;

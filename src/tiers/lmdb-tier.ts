@@ -103,6 +103,22 @@ function keyOf(operation: PendingOperation): string {
   return isWrite(operation) ? operation.record.key : operation.key;
 }
 
+/** The operations issued in one turn, committed in one transaction (see commit()). */
+interface Group {
+  readonly operations: PendingOperation[];
+  /** The records of its writes, in issue order: their headers are encoded together. */
+  readonly records: BlockRecord[];
+}
+
+/**
+ * A buffer for a group's headers, and one view of each header in it: a put's value must be a
+ * Buffer of its own, and making the views once spares a Buffer per write.
+ */
+interface HeaderSlab {
+  readonly bytes: Buffer;
+  readonly views: readonly Buffer[];
+}
+
 /** A flash tier over LMDB. Open with `LmdbTier.open(options)`. */
 export class LmdbTier extends DurableTier implements Tier {
   /**
@@ -112,17 +128,17 @@ export class LmdbTier extends DurableTier implements Tier {
    */
   private readonly known: Set<BlockKey>;
   /** Operations issued this turn, committed together at the end of it (see commit()). */
-  private gathering: PendingOperation[] | null = null;
+  private gathering: Group | null = null;
   private readonly copyOps = new Float64Array(5);
   private readonly copySum = new BigUint64Array(1);
   private readonly copyBuffers: Uint8Array[] = [EMPTY, EMPTY];
   /**
-   * Buffers a group's headers are encoded into (all at once, one native hash call for the group),
+   * Slabs a group's headers are encoded into (all at once, one native hash call for the group),
    * kept for the next groups. At 64 KiB blocks a write's header
    * had cost about as much as the rest of the tier's own work per write: a fresh buffer, the
    * namespace encoded again, a native call of its own (see encodeHeaders).
    */
-  private readonly spareHeaderBuffers: Buffer[] = [];
+  private readonly spareHeaderSlabs: HeaderSlab[] = [];
 
   private constructor(
     options: LmdbTierOptions,
@@ -282,6 +298,7 @@ export class LmdbTier extends DurableTier implements Tier {
    */
   async flush(): Promise<void> {
     this.assertOpen();
+    await this.groupsStarted();
     await Promise.allSettled([...this.inflight]);
     if (this.durability === 'fast') {
       await this.timedIo('flush failed', async () => {
@@ -295,6 +312,7 @@ export class LmdbTier extends DurableTier implements Tier {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.groupsStarted();
     await Promise.allSettled([...this.inflight]);
     try {
       await this.env.close();
@@ -316,53 +334,71 @@ export class LmdbTier extends DurableTier implements Tier {
    * ERR_IO ("cannot <verb> block <key>: <cause>"), or ERR_TIER_FULL when the map is full.
    */
   private commit(operation: PendingOperation): void {
-    if (this.gathering !== null) {
-      this.gathering.push(operation);
+    const gathering = this.gathering;
+    if (gathering !== null) {
+      gathering.operations.push(operation);
+      if (isWrite(operation)) gathering.records.push(operation.record);
       return;
     }
-    const group = [operation];
-    this.gathering = group;
-    // In `inflight` from now on, so a flush() or close() in this same turn waits for the group too.
-    const done = new Promise<void>((settled) => queueMicrotask(() => void this.commitGroup(group).finally(settled)));
+    this.gathering = { operations: [operation], records: isWrite(operation) ? [operation.record] : [] };
+    queueMicrotask(this.commitGathered);
+  }
+
+  /**
+   * commit()'s microtask, once per turn: commits the gathered group, kept in `inflight` until it
+   * has settled (flush() and close() first let a group gathered in their turn get this far).
+   */
+  private readonly commitGathered = (): void => {
+    const group = this.gathering!;
+    this.gathering = null;
+    const done = this.commitGroup(group);
     this.inflight.add(done);
     void done.then(() => this.inflight.delete(done));
+  };
+
+  /**
+   * Resolves once a group gathered before the call has started (and so is in `inflight`): its
+   * microtask was queued first.
+   */
+  private async groupsStarted(): Promise<void> {
+    if (this.gathering !== null) await undefined;
   }
 
   /** Runs a turn's gathered operations in one transaction and settles each of them. */
-  private async commitGroup(group: PendingOperation[]): Promise<void> {
-    this.gathering = null;
+  private async commitGroup({ operations, records }: Group): Promise<void> {
     // An operation that throws fails only itself (lmdb-js commits what was queued anyway).
-    const thrown = new Map<PendingOperation, unknown>();
-    // The group's headers, encoded together (one native hash call). The buffer stays untouched
-    // until the commit has settled: lmdb-js's write thread reads the headers from it.
-    const writes = group.filter(isWrite);
-    const headers = this.takeHeaderBuffer(writes.length);
+    let thrown: Map<PendingOperation, unknown> | null = null;
+    const failed = (operation: PendingOperation): boolean => thrown !== null && thrown.has(operation);
+    const fail = (operation: PendingOperation, cause: unknown): void => void (thrown ??= new Map()).set(operation, cause);
+    // The slab stays untouched until the commit has settled: lmdb-js's write thread reads the
+    // headers from it.
+    const slab = this.takeHeaderSlab(records.length);
     let committed: Promise<unknown>;
     try {
       committed = this.blocks.batch(() => {
         try {
-          encodeHeaders(writes.map((write) => write.record), headers);
+          encodeHeaders(records, slab.bytes);
         } catch (cause) {
-          for (const write of writes) thrown.set(write, cause);
+          for (const operation of operations) if (isWrite(operation)) fail(operation, cause);
         }
         let written = 0;
-        for (const operation of group) {
-          const at = isWrite(operation) ? written++ * HEADER_BYTES : -1;
-          if (thrown.has(operation)) continue;
+        for (const operation of operations) {
+          const header = isWrite(operation) ? slab.views[written++]! : null;
+          if (failed(operation)) continue;
           try {
-            if (at < 0) this.records.remove(keyOf(operation));
-            else this.records.put(keyOf(operation), headers.subarray(at, at + HEADER_BYTES));
+            if (header === null) this.records.remove(keyOf(operation));
+            else this.records.put(keyOf(operation), header);
           } catch (cause) {
-            thrown.set(operation, cause);
+            fail(operation, cause);
           }
         }
-        for (const operation of group) {
-          if (thrown.has(operation)) continue;
+        for (const operation of operations) {
+          if (failed(operation)) continue;
           try {
             if (isWrite(operation)) this.blocks.put(operation.record.key, asBuffer(operation.bytes));
             else this.blocks.remove(operation.key);
           } catch (cause) {
-            thrown.set(operation, cause);
+            fail(operation, cause);
           }
         }
       });
@@ -377,13 +413,15 @@ export class LmdbTier extends DurableTier implements Tier {
     } catch (cause) {
       failure = { cause };
     }
-    this.spareHeaderBuffers.push(headers);
-    for (const operation of group) {
+    this.spareHeaderSlabs.push(slab);
+    let now = performance.now(); // one clock read for the group's writes, taken again after an await
+    for (const operation of operations) {
       let error: KvtierError | null = null;
-      if (failure !== null || thrown.has(operation)) {
+      if (failure !== null || failed(operation)) {
         this.io.ioErrors++;
-        const cause = failure !== null ? failure.cause : thrown.get(operation);
+        const cause = failure !== null ? failure.cause : thrown!.get(operation);
         error = await this.writeError(`cannot ${isWrite(operation) ? 'write' : 'delete'} block ${keyOf(operation)}`, cause);
+        now = performance.now();
       }
       if (!isWrite(operation)) {
         operation.done(error);
@@ -394,16 +432,19 @@ export class LmdbTier extends DurableTier implements Tier {
         this.known.add(key);
         this.recent.set(key, operation.record);
       }
-      this.settleWrite(operation, error);
+      this.settleWrite(operation, error, now);
     }
   }
 
-  /** A spare header buffer of room for at least `count` headers (the smaller spares are dropped), else a new one. */
-  private takeHeaderBuffer(count: number): Buffer {
-    let spare = this.spareHeaderBuffers.pop();
-    while (spare !== undefined && spare.byteLength < count * HEADER_BYTES) spare = this.spareHeaderBuffers.pop();
+  /** A spare slab of room for at least `count` headers (the smaller spares are dropped), else a new one. */
+  private takeHeaderSlab(count: number): HeaderSlab {
+    let spare = this.spareHeaderSlabs.pop();
+    while (spare !== undefined && spare.views.length < count) spare = this.spareHeaderSlabs.pop();
+    if (spare !== undefined) return spare;
     // allocUnsafeSlow: a buffer of its own, not a slice of Node's shared pool.
-    return spare ?? Buffer.allocUnsafeSlow(Math.max(count, 16) * HEADER_BYTES);
+    const bytes = Buffer.allocUnsafeSlow(Math.max(count, 16) * HEADER_BYTES);
+    const views = Array.from({ length: bytes.byteLength / HEADER_BYTES }, (_, i) => bytes.subarray(i * HEADER_BYTES, (i + 1) * HEADER_BYTES));
+    return { bytes, views };
   }
 
   /** The commit that removes a key's entries from both databases and then forgets the key. */

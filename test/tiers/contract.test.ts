@@ -216,6 +216,38 @@ describe.each(TIERS)('tier contract: $name', ({ name, durable }) => {
     expect(damage.reports).toEqual([]);
   });
 
+  // In `synced` mode flush() forces nothing of its own, so only its wait for the turn's group makes it wait.
+  it.each(durable ? (['fast', 'synced'] as const) : (['default'] as const))('has flush() and close() wait for writes and deletes issued in the same turn (durability: %s)', async (mode) => {
+    const durability = mode === 'default' ? undefined : mode;
+    if (durability !== undefined) {
+      await tier.close();
+      tier = await open({ durability });
+    }
+    const stored = [60, 61, 62].map((i) => blockOf(i, BLOCK_BYTES));
+    for (const { record, bytes } of stored) await tier.write(record, bytes);
+    const fresh = [63, 64].map((i) => blockOf(i, BLOCK_BYTES));
+    const settled: string[] = [];
+    const track = (what: string, operation: Promise<void>): void => void operation.then(() => settled.push(what));
+    for (const { record, bytes } of fresh) track(record.key, tier.write(record, bytes));
+    track('delete', tier.delete(stored[0]!.record.key));
+    await tier.flush();
+    expect(settled.sort()).toEqual([...fresh.map((b) => b.record.key), 'delete'].sort());
+
+    const last = blockOf(65, BLOCK_BYTES);
+    const write = tier.write(last.record, last.bytes);
+    const removal = tier.delete(stored[1]!.record.key);
+    await tier.close();
+    await expect(Promise.all([write, removal])).resolves.toBeDefined();
+    tier = await open({ durability });
+    if (durable) {
+      const kept = [stored[2]!, ...fresh, last];
+      expect((await collect(tier.scan())).map((r) => r.key).sort()).toEqual(kept.map((b) => b.record.key).sort());
+      const dst = new Uint8Array(BLOCK_BYTES);
+      expect(await tier.read(last.record.key, dst)).toEqual(last.record);
+      expect(dst).toEqual(last.bytes);
+    }
+  });
+
   it('rejects use after close with ERR_CLOSED', async () => {
     const { record, bytes } = blockOf(50, 100);
     await tier.write(record, bytes);
